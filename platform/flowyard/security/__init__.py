@@ -1,0 +1,1 @@
+"""Identity and protection: passwords, login sessions, (later) MFA, RBAC, API keys, audit."""

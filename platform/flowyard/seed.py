@@ -1,0 +1,59 @@
+"""The demo agency a newcomer sees after ``make run``: two SME clients and their people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from flowyard.db import system_session
+from flowyard.security.passwords import hash_password
+from tenants import service
+from tenants.models import Agency
+from tenants.roles import Role
+
+DEMO_PASSWORD = "flowyard-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+    password: str = DEMO_PASSWORD
+
+
+DEMO_LOGINS = (
+    DemoLogin("owner@demo-agency.test", "Agency owner (sees every client)"),
+    DemoLogin("rosa@rosas-bakery.test", "Tenant admin of Rosa's Bakery"),
+    DemoLogin("sam@northwind-cycles.test", "Tenant admin of Northwind Cycles"),
+)
+
+
+def seed_demo() -> bool:
+    """Create the demo agency if the database has no agency yet; True when it seeded."""
+    with system_session() as db:
+        if db.exec(select(Agency.id)).first() is not None:
+            return False
+        password_hash = hash_password(DEMO_PASSWORD)
+        agency = service.create_agency(db, "Demo Agency", primary_color="#0f766e")
+        agency.support_email = "help@demo-agency.test"
+        db.add(agency)
+        db.commit()
+        bakery = service.create_tenant(db, agency.id, "Rosa's Bakery")
+        cycles = service.create_tenant(
+            db, agency.id, "Northwind Cycles", locale="en-IE", currency="EUR",
+            timezone="Europe/Dublin",
+        )  # fmt: skip
+        owner = service.create_user(
+            db, DEMO_LOGINS[0].email, full_name="Olivia Owner", password_hash=password_hash
+        )
+        service.grant(db, owner, agency.id, Role.AGENCY_OWNER)
+        rosa = service.create_user(
+            db, DEMO_LOGINS[1].email, full_name="Rosa Baker", password_hash=password_hash
+        )
+        service.grant(db, rosa, agency.id, Role.TENANT_ADMIN, bakery.id)
+        sam = service.create_user(
+            db, DEMO_LOGINS[2].email, full_name="Sam Rider", password_hash=password_hash
+        )
+        service.grant(db, sam, agency.id, Role.TENANT_ADMIN, cycles.id)
+    return True

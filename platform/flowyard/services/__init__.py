@@ -1,0 +1,1 @@
+"""Local services Flowyard can start for itself: embedded PostgreSQL and Redis."""

@@ -1,0 +1,1 @@
+"""Shared test support: finding real PostgreSQL/Redis servers, app processes, browsers."""
