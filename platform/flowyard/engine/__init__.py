@@ -1,0 +1,1 @@
+"""The pure workflow engine core: conditions, data mapping, the workflow document, validation."""
