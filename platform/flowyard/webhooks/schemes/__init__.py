@@ -1,0 +1,1 @@
+"""One module per provider signature scheme; `flowyard.webhooks.verify` holds the registry."""
