@@ -43,6 +43,7 @@ __all__ = [
     "MAX_RULE_CHARS",
     "MAX_RULE_DEPTH",
     "MAX_RULE_NODES",
+    "OPERATORS",
     "CompiledRule",
     "ConditionError",
     "PreparedData",
@@ -63,6 +64,11 @@ DEFAULT_OPS_BUDGET = 200_000
 """Operations one evaluation may charge (about a millisecond of native work per 100k)."""
 
 _ENGINE = datalogic_py.Engine(families=[], config={"ops_budget": DEFAULT_OPS_BUDGET})
+
+OPERATORS: frozenset[str] = frozenset(
+    name for op in _ENGINE.operators() for name in (op["name"], *op["aliases"])
+)
+"""Every operator name (incl. aliases such as ``var`` and ``?:``) our engine accepts."""
 
 _TOO_COMPLEX = (
     "This condition is too complex to run safely. Try splitting it into smaller conditions."
