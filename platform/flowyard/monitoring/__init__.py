@@ -1,0 +1,1 @@
+"""Observability: structured logs, Sentry, (later) metrics and alerts."""

@@ -1,0 +1,1 @@
+"""The Dramatiq worker pool: broker set-up, actors, and the scheduler loop."""

@@ -1,0 +1,60 @@
+"""The Dramatiq broker on Redis, configured once from ``REDIS_URL``.
+
+Actor modules import :func:`ensure_broker` before declaring actors, so whichever process
+imports them (web, worker, scheduler, tests) talks to the same Redis.
+"""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from flowyard.settings import get_settings
+
+NAMESPACE = "flowyard"
+
+
+class BrokerNotConfigured(RuntimeError):
+    """No REDIS_URL: ``flowyard up`` sets it after starting the embedded Redis."""
+
+
+def build_broker(redis_url: str) -> RedisBroker:
+    """A Redis broker with Dramatiq's own retries, time limits and age limits."""
+    middleware = [
+        AgeLimit(),
+        TimeLimit(),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(min_backoff=1_000, max_backoff=300_000),
+        CurrentMessage(),
+    ]
+    return RedisBroker(url=redis_url, namespace=NAMESPACE, middleware=middleware)
+
+
+_broker: RedisBroker | None = None
+
+
+def ensure_broker() -> dramatiq.Broker:
+    """Install our broker as Dramatiq's global broker (once per process) and return it."""
+    global _broker
+    if _broker is not None:
+        return _broker
+    url = get_settings().redis_url
+    if not url:
+        raise BrokerNotConfigured(
+            "REDIS_URL is not set. Run `flowyard up` (it starts an embedded Redis) "
+            "or point REDIS_URL at your Redis server."
+        )
+    _broker = build_broker(url)
+    dramatiq.set_broker(_broker)
+    return _broker
