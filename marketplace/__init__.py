@@ -1,0 +1,1 @@
+"""The marketplace: the plugin SDK every connector is written with, and the plugin registry."""
