@@ -192,7 +192,9 @@ def expression_paths(rule: Any) -> set[str]:
 def referenced_paths(inputs: Any) -> set[str]:
     """Every context path the inputs read: expression ``var`` paths and template paths.
 
-    Used by validation to check that ``steps.X`` references point at earlier steps.
+    Used by validation to check that ``steps.X`` references point at earlier steps. Raises
+    :class:`~flowyard.engine.conditions.ConditionError` for an invalid expression and
+    :class:`MappingError` for inputs nested deeper than :data:`MAX_INPUT_DEPTH`.
     """
     found: set[str] = set()
     stack: list[tuple[Any, int]] = [(inputs, 0)]
