@@ -29,7 +29,9 @@ def clean_email(value: str, *, field: str = "email") -> str:
     if not value:
         raise InvalidInput(field, "Enter an email address.")
     try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
+        # test_environment admits the reserved ``.test`` domain (demo and test accounts).
+        checked = validate_email(value, check_deliverability=False, test_environment=True)
+        return checked.normalized.lower()
     except EmailNotValidError:
         raise InvalidInput(
             field, f'"{value}" is not a valid email address, e.g. name@example.com.'

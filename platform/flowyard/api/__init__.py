@@ -1,0 +1,1 @@
+"""HTTP routes mounted on Reflex's backend (``rx.App(api_transformer=...)``)."""

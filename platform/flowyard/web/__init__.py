@@ -1,0 +1,1 @@
+"""The Reflex web interface: pages, their small states, and the one page template."""

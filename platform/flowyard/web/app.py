@@ -1,0 +1,18 @@
+"""The Reflex app: pages, our ``/auth`` routes and the security-headers wrapper, one port."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from flowyard.api.auth_routes import auth_app
+from flowyard.api.security_headers import security_headers
+from flowyard.web.pages import home, invite, login, settings, tenant
+
+app = rx.App(
+    theme=rx.theme(appearance="light", accent_color="gray", radius="medium"),
+    api_transformer=[auth_app(), security_headers],
+    head_components=[rx.el.meta(name="robots", content="noindex")],
+)
+
+for page in (login, home, tenant, settings, invite):
+    page.add_to(app)

@@ -1,0 +1,1 @@
+"""The page template and the few shared pieces pages are built from."""
