@@ -40,6 +40,19 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(default=24 * 7, alias="FLOWYARD_SESSION_TTL_HOURS")
     worker_processes: int = Field(default=1, alias="FLOWYARD_WORKER_PROCESSES")
     worker_threads: int = Field(default=8, alias="FLOWYARD_WORKER_THREADS")
+    http_allow_list: str = Field(
+        default="",
+        alias="FLOWYARD_HTTP_ALLOW",
+        description="Comma-separated CIDRs or host[:port] that outbound HTTP may reach even "
+        "though they are private (self-hosters, tests, the local sandboxes).",
+    )
+    execution_lease_seconds: int = Field(default=30, alias="FLOWYARD_EXECUTION_LEASE_SECONDS")
+    tenant_concurrency: int = Field(default=10, alias="FLOWYARD_TENANT_CONCURRENCY")
+    smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
+    smtp_port: int = Field(default=1025, alias="SMTP_PORT")
+    smtp_username: str | None = Field(default=None, alias="SMTP_USERNAME")
+    smtp_password: str | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_from: str = Field(default="no-reply@flowyard.local", alias="SMTP_FROM")
 
     @field_validator("database_url")
     @classmethod
@@ -54,6 +67,10 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @property
+    def http_allow_entries(self) -> list[str]:
+        return [part.strip() for part in self.http_allow_list.split(",") if part.strip()]
 
     @property
     def is_production(self) -> bool:

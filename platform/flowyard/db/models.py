@@ -2,7 +2,19 @@
 
 from sqlmodel import SQLModel
 
-import flowyard.security.sessions  # noqa: F401
-import tenants.models  # noqa: F401
+from flowyard.engine import models as engine_models
+from flowyard.security import sessions as login_sessions
+from flowyard.triggers import models as trigger_models
+from flowyard.workers import outbox
+from tenants import invitations
+from tenants import models as tenant_models
 
+TABLE_MODULES = (
+    tenant_models,
+    invitations,
+    login_sessions,
+    engine_models,
+    trigger_models,
+    outbox,
+)
 metadata = SQLModel.metadata

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import redis
@@ -59,7 +59,13 @@ class Scheduler:
                 fired.append(job.name)
         return fired
 
-    def run(self, stop: threading.Event, interval: float = 1.0) -> None:
+    def run(
+        self,
+        stop: threading.Event,
+        interval: float = 1.0,
+        every_tick: Sequence[Callable[[], object]] = (),
+    ) -> None:
+        """Tick until ``stop``: periodic jobs, then the every-second tasks (each guarded)."""
         log.info("scheduler started with %d periodic jobs", len(self.jobs))
         while not stop.is_set():
             try:
@@ -67,6 +73,11 @@ class Scheduler:
                     log.info("enqueued %s", name)
             except redis.RedisError as error:
                 log.warning("Redis unavailable, retrying: %s", error)
+            for task in every_tick:
+                try:
+                    task()
+                except Exception:
+                    log.exception("scheduler task %s failed; will retry", task.__name__)
             stop.wait(interval)
 
 
@@ -78,4 +89,22 @@ def run_forever() -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    Scheduler(client, default_jobs()).run(stop)
+    Scheduler(client, default_jobs()).run(stop, every_tick=every_second_tasks())
+
+
+def every_second_tasks() -> list[Callable[[], object]]:
+    """Relay the outbox, fire due schedules, resume stuck executions (all SKIP LOCKED)."""
+    from flowyard.db import system_session
+    from flowyard.engine import sweeper
+    from flowyard.triggers import schedules
+    from flowyard.workers import engine_actors, outbox  # noqa: F401  (registers actors)
+
+    def fire_schedules() -> int:
+        with system_session() as db:
+            return schedules.fire_due(db)
+
+    def sweep_executions() -> int:
+        with system_session() as db:
+            return sweeper.sweep(db)
+
+    return [outbox.relay_pending, fire_schedules, sweep_executions]

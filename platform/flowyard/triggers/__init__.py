@@ -1,0 +1,1 @@
+"""What starts executions: manual runs, schedules, platform events (and webhooks)."""

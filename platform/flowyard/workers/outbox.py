@@ -1,0 +1,121 @@
+"""The transactional outbox: a message is stored with the change that causes it.
+
+``stage()`` writes an :class:`OutboxMessage` in the caller's transaction; after commit the
+message is sent to Dramatiq at once (the fast path) and the row removed. If Redis is down at
+that moment the row simply stays, and :func:`relay_pending` — run by the scheduler every
+second — sends it later. Receivers are idempotent, so a message sent twice does no harm;
+a message is never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import dramatiq
+from sqlalchemy import event
+from sqlmodel import Field, Session, SQLModel, col, delete, select
+
+from flowyard.engine.models import jsonb
+from tenants.models import timestamp, utcnow
+from tenants.ownership import TenantOwned
+
+log = logging.getLogger(__name__)
+_PENDING_KEY = "flowyard_outbox_pending"
+
+
+class OutboxMessage(TenantOwned, SQLModel, table=True):
+    __tablename__ = "outbox_message"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    actor: str = Field(max_length=100)
+    queue: str = Field(max_length=100)
+    args: list[Any] = jsonb(nullable=False, default=[])
+    options: dict[str, Any] = jsonb(nullable=False, default={})
+    created_at: datetime = timestamp(nullable=False)
+    attempts: int = Field(default=0)
+
+
+def stage(
+    db: Session, actor: dramatiq.Actor, *args: Any, tenant_id: uuid.UUID, **options: Any
+) -> OutboxMessage:
+    """Store a message for ``actor`` in the current transaction; it is sent after commit."""
+    row = OutboxMessage(
+        tenant_id=tenant_id,
+        actor=actor.actor_name,
+        queue=actor.queue_name,
+        args=[str(a) if isinstance(a, uuid.UUID) else a for a in args],
+        options=options,
+    )
+    db.add(row)
+    db.info.setdefault(_PENDING_KEY, []).append(row)
+    return row
+
+
+def _send(row: OutboxMessage) -> None:
+    broker = dramatiq.get_broker()
+    actor = broker.get_actor(row.actor)
+    actor.send_with_options(args=tuple(row.args), **(row.options or {}))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    pending: list[OutboxMessage] = session.info.pop(_PENDING_KEY, [])
+    if not pending:
+        return
+    sent: list[uuid.UUID] = []
+    for row in pending:
+        try:
+            _send(row)
+            sent.append(row.id)
+        except Exception as error:  # Redis down: the relay will send it later
+            log.warning("outbox: could not send %s now (%s); relay will retry", row.actor, error)
+            break
+    if sent:
+        _forget(sent)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def _forget(ids: list[uuid.UUID]) -> None:
+    from flowyard.db import system_session
+
+    try:
+        with system_session() as db:
+            db.exec(delete(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))  # type: ignore[call-overload]
+            db.commit()
+    except Exception as error:  # the relay will resend; receivers are idempotent
+        log.warning("outbox: could not clear sent rows (%s)", error)
+
+
+def relay_pending(*, older_than: timedelta = timedelta(seconds=2), limit: int = 500) -> int:
+    """Send stored messages the fast path did not (e.g. Redis was down); returns how many."""
+    from flowyard.db import system_session
+
+    cutoff = utcnow() - older_than
+    sent = 0
+    with system_session() as db:
+        rows = db.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.created_at < cutoff)
+            .order_by(col(OutboxMessage.created_at))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            try:
+                _send(row)
+            except Exception as error:
+                log.warning("outbox relay: Redis unavailable (%s)", error)
+                row.attempts += 1
+                db.add(row)
+                break
+            db.delete(row)
+            sent += 1
+        db.commit()
+    return sent
