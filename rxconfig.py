@@ -7,8 +7,9 @@ is never used: without ``REDIS_URL`` the app refuses to start.
 import os
 
 import reflex as rx
-from flowyard.settings import get_settings
 from reflex.plugins.sitemap import SitemapPlugin
+
+from flowyard.settings import get_settings
 
 _redis_url = get_settings().redis_url or os.environ.get("REFLEX_REDIS_URL")
 if not _redis_url:

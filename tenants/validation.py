@@ -93,7 +93,8 @@ def clean_url(value: str | None, *, field: str = "logo_url") -> str | None:
 
 
 def slugify(value: str) -> str:
-    """ASCII slug for URLs: 'Café Rosa Ltd' → 'cafe-rosa-ltd'."""
+    """ASCII slug for URLs: 'Café Rosa Ltd' → 'cafe-rosa-ltd', "Rosa's Bakery" → 'rosas-bakery'."""
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    ascii_text = re.sub(r"['\u2019]", "", ascii_text)  # "Rosa's" → "rosas", not "rosa-s"
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:48] or "client"

@@ -1,0 +1,212 @@
+"""One running web app per test session, on its own database and Redis number.
+
+The app is started exactly as ``flowyard web`` does (``flowyard.web.server``), against a database
+``flowyard_browser_<pid>`` (separate from the unit-test database, which other tests truncate)
+that is migrated and seeded with the demo agency. Each test opens a fresh browser context and
+signs in as the user it needs. Failed tests leave a screenshot under ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from flowyard.web.server import start_web, stop_web, wait_until_ready
+from support import services
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BROWSER_REDIS_DB = 10
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 812}
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser_database_url() -> Iterator[str]:
+    """A migrated, seeded database that only the browser tests' app uses."""
+    from flowyard.db import migrate
+
+    admin = services.postgres_admin_url()
+    name = f"flowyard_browser_{os.getpid()}"
+    with psycopg.connect(_libpq(admin), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = services.with_database(admin, name)
+    migrate.upgrade(url)
+    # Seed in a child process so this process's cached settings/engine stay untouched.
+    subprocess.run(
+        [sys.executable, "-c", "from flowyard.seed import seed_demo; assert seed_demo()"],
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+        cwd=REPO_ROOT,
+    )
+    yield url
+    with psycopg.connect(_libpq(admin), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def web_url(browser_database_url: str) -> Iterator[str]:
+    """Base URL of the running app (``reflex run --env prod`` on a free port)."""
+    import redis as redis_lib
+
+    redis_url = services.with_redis_db(services.redis_url(), BROWSER_REDIS_DB)
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "web-browser-tests.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": browser_database_url,
+        "REDIS_URL": redis_url,
+        "FLOWYARD_ENV": "test",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    with log_path.open("w") as log:
+        started = time.monotonic()
+        process = start_web(port, env, cwd=REPO_ROOT, log=log)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_ready(base, timeout=600, process=process)
+        except Exception:
+            stop_web(process)
+            print(f"\nWeb app log: {log_path}")
+            raise
+        took = time.monotonic() - started
+        print(f"\nWeb app ready on {base} after {took:.1f} s (log {log_path})")
+        yield base
+        stop_web(process)
+    redis_lib.Redis.from_url(redis_url).flushdb()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    instance = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield instance
+    instance.close()
+
+
+@pytest.fixture
+def launch_browser(playwright_instance) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """Start an extra Chromium with more flags (e.g. a host map): ``launch_browser([...])``."""
+    launched = []
+
+    def launch(extra_args: list[str]) -> object:
+        instance = playwright_instance.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args]
+        )
+        launched.append(instance)
+        return instance
+
+    yield launch
+    for instance in launched:
+        instance.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _shot_on_failure(request: pytest.FixtureRequest, page: object, index: int) -> None:
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{request.node.name}-{index}.png"
+        try:
+            page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+            print(f"\nScreenshot of the failure: {path}")
+        except Exception as error:  # the page may be gone; the test failure matters more
+            print(f"\nCould not save a screenshot: {error}")
+
+
+@pytest.fixture
+def new_page(browser: object, web_url: str, request: pytest.FixtureRequest) -> Iterator[object]:
+    """Open pages in fresh browser contexts: ``new_page()`` or ``new_page(viewport=PHONE)``."""
+    contexts = []
+    pages = []
+
+    def open_page(viewport: dict[str, int] = DESKTOP) -> object:
+        context = browser.new_context(viewport=viewport, base_url=web_url)  # type: ignore[attr-defined]
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        pages.append(page)
+        return page
+
+    yield open_page
+    for index, page in enumerate(pages):
+        _shot_on_failure(request, page, index)
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page) -> object:  # type: ignore[no-untyped-def]
+    return new_page()
+
+
+def _sign_in(page: object, email: str, password: str) -> None:
+    page.goto("/login")  # type: ignore[attr-defined]
+    page.locator("#email").fill(email)  # type: ignore[attr-defined]
+    page.locator("#password").fill(password)  # type: ignore[attr-defined]
+    page.locator("#sign-in").click()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def sign_in():  # type: ignore[no-untyped-def]
+    """Sign in through the login form, as a person would: ``sign_in(page, email, password)``."""
+    return _sign_in
+
+
+@pytest.fixture
+def sql(browser_database_url: str):  # type: ignore[no-untyped-def]
+    """Run a query on the app's database (to check what was or wasn't written)."""
+
+    def run(query: str, *params: object) -> list[tuple]:
+        with psycopg.connect(_libpq(browser_database_url), autocommit=True) as conn:
+            cursor = conn.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
+
+    return run
