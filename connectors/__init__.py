@@ -1,0 +1,1 @@
+"""Built-in connectors, each declared with the plugin SDK plus a local sandbox simulator."""
