@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         description="Comma-separated CIDRs or host[:port] that outbound HTTP may reach even "
         "though they are private (self-hosters, tests, the local sandboxes).",
     )
+    worker_idle_poll_ms: int = Field(default=50, alias="FLOWYARD_WORKER_IDLE_POLL_MS")
+    broker_heartbeat_timeout_ms: int = Field(
+        default=60_000,
+        alias="FLOWYARD_BROKER_HEARTBEAT_MS",
+        description="After this long without a heartbeat, a worker's unacknowledged messages "
+        "are handed to other workers (Dramatiq's Redis broker).",
+    )
     execution_lease_seconds: int = Field(default=30, alias="FLOWYARD_EXECUTION_LEASE_SECONDS")
     tenant_concurrency: int = Field(default=10, alias="FLOWYARD_TENANT_CONCURRENCY")
     smtp_host: str = Field(default="127.0.0.1", alias="SMTP_HOST")

@@ -7,21 +7,16 @@ from collections.abc import Iterator
 
 import dramatiq
 import pytest
+
 from support.http_target import HttpTarget
+from support.workers import running_worker
 
 
 @pytest.fixture
 def worker(db: str, redis: str) -> Iterator[dramatiq.Worker]:
-    from flowyard.workers import engine_actors  # noqa: F401  (declares the actors)
-    from flowyard.workers.broker import ensure_broker
-
-    broker = ensure_broker()
-    for queue in list(broker.queues):
-        broker.flush(queue)
-    worker = dramatiq.Worker(broker, worker_threads=8, worker_timeout=50)
-    worker.start()
-    yield worker
-    worker.stop(timeout=10_000)
+    """A real Dramatiq worker (8 threads) on the test Redis."""
+    with running_worker() as running:
+        yield running
 
 
 @pytest.fixture

@@ -228,9 +228,10 @@ def test_emitted_event_starts_event_triggered_workflow(worker, tenant) -> None:
     wait_finished(tenant, run(tenant, emitter, {"order": 8, "priority": "high"}))
     import time
 
+    from sqlmodel import select
+
     from flowyard.db import tenant_session
     from flowyard.engine.models import Execution
-    from sqlmodel import select
 
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -6,11 +6,11 @@ import time
 import uuid
 from typing import Any
 
+from sqlmodel import select
+
 from flowyard.db import system_session, tenant_session
 from flowyard.engine import executions, versions
 from flowyard.engine.models import Execution, StepRun, Workflow
-from sqlmodel import select
-
 from tenants import service
 from tenants.models import Agency
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from flowyard.services.embedded import EmbeddedPostgres, EmbeddedRedis
 from flowyard.services.ports import port_is_open
-from sqlalchemy.engine import make_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES_DIR = REPO_ROOT / "var" / "test-services"

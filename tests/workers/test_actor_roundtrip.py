@@ -9,11 +9,11 @@ import sys
 import time
 import uuid
 
-import dramatiq
 import pytest
 import redis as redis_lib
 
 from support.services import REPO_ROOT
+from support.workers import running_worker
 
 
 def _wait_for_pong(client: redis_lib.Redis, token: str, timeout: float) -> bool:
@@ -29,17 +29,11 @@ def _wait_for_pong(client: redis_lib.Redis, token: str, timeout: float) -> bool:
 
 def test_ping_roundtrip_with_in_process_worker(redis: str) -> None:
     from flowyard.workers import health
-    from flowyard.workers.broker import ensure_broker
 
-    broker = ensure_broker()
-    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
-    worker.start()
-    try:
+    with running_worker(threads=2):
         token = uuid.uuid4().hex
         health.ping.send(token)
         assert _wait_for_pong(redis_lib.Redis.from_url(redis), token, timeout=10)
-    finally:
-        worker.stop()
 
 
 @pytest.mark.slow

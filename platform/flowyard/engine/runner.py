@@ -370,7 +370,6 @@ class ExecutionRunner:
         view.error = {"message": error.message, "kind": error.kind}
         if isinstance(error, RateLimitedError) and view.attempts < retry.MAX_RATE_LIMIT_DEFERRALS:
             wake = clock.now() + timedelta(seconds=retry.rate_limit_delay(error, step.retry))
-            view.attempts -= 0  # deferrals are counted in the error, not as attempts
             self._wait_retry(view, wake, inputs)
         if retry.should_retry(step.retry, error, view.attempts):
             wake = clock.now() + timedelta(seconds=retry.backoff_seconds(step.retry, view.attempts))

@@ -12,6 +12,7 @@ from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
     CurrentMessage,
+    Middleware,
     Pipelines,
     Retries,
     ShutdownNotifications,
@@ -27,8 +28,24 @@ class BrokerNotConfigured(RuntimeError):
     """No REDIS_URL: ``flowyard up`` sets it after starting the embedded Redis."""
 
 
+class IdlePollCap(Middleware):
+    """Caps how long an idle consumer sleeps between polls of Redis.
+
+    Dramatiq's Redis consumer backs off up to the worker timeout (1 s by default) when a
+    queue is empty, so a "Run now" on an idle system could wait a second; the CLI has no
+    option for it, so we set it as the worker boots.
+    """
+
+    def __init__(self, max_idle_ms: int) -> None:
+        self.max_idle_ms = max_idle_ms
+
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        worker.worker_timeout = min(worker.worker_timeout, self.max_idle_ms)
+
+
 def build_broker(redis_url: str) -> RedisBroker:
     """A Redis broker with Dramatiq's own retries, time limits and age limits."""
+    settings = get_settings()
     middleware = [
         AgeLimit(),
         TimeLimit(),
@@ -37,8 +54,14 @@ def build_broker(redis_url: str) -> RedisBroker:
         Pipelines(),
         Retries(min_backoff=1_000, max_backoff=300_000),
         CurrentMessage(),
+        IdlePollCap(settings.worker_idle_poll_ms),
     ]
-    return RedisBroker(url=redis_url, namespace=NAMESPACE, middleware=middleware)
+    return RedisBroker(
+        url=redis_url,
+        namespace=NAMESPACE,
+        middleware=middleware,
+        heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+    )
 
 
 _broker: RedisBroker | None = None
