@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from flowyard.engine import models as engine_models
 from flowyard.security import sessions as login_sessions
 from flowyard.triggers import models as trigger_models
+from flowyard.webhooks import models as webhook_models
 from flowyard.workers import outbox
 from tenants import invitations
 from tenants import models as tenant_models
@@ -16,5 +17,6 @@ TABLE_MODULES = (
     engine_models,
     trigger_models,
     outbox,
+    webhook_models,
 )
 metadata = SQLModel.metadata
