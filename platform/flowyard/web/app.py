@@ -5,12 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from flowyard.api.auth_routes import auth_app
+from flowyard.api.hooks_routes import hooks_app
 from flowyard.api.security_headers import security_headers
 from flowyard.web.pages import home, invite, login, settings, tenant
 
 app = rx.App(
-    theme=rx.theme(appearance="light", accent_color="gray", radius="medium"),
-    api_transformer=[auth_app(), security_headers],
+    api_transformer=[auth_app(), security_headers, hooks_app()],  # hooks outermost: own 413
     head_components=[rx.el.meta(name="robots", content="noindex")],
 )
 
