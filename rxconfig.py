@@ -27,4 +27,9 @@ config = rx.Config(
     show_built_with_reflex=False,
     disable_plugins=[SitemapPlugin],
     default_color_mode="light",
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(appearance="light", accent_color="gray", radius="medium")
+        )
+    ],
 )

@@ -75,6 +75,9 @@ def web_env(base_env: Mapping[str, str]) -> dict[str, str]:
     env.setdefault("NPM_CONFIG_FUND", "false")
     env.setdefault("NPM_CONFIG_AUDIT", "false")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # One web worker per core (Reflex's default is higher and warns on small machines);
+    # state and sessions live in Redis/PostgreSQL, so any worker can serve any tab.
+    env.setdefault("GRANIAN_WORKERS", str(max(1, min(os.cpu_count() or 1, 4))))
     if not env.get("REDIS_URL"):
         raise ValueError("REDIS_URL must be set: the web interface keeps page state in Redis.")
     return env

@@ -65,7 +65,7 @@ def nav_items(active: str) -> rx.Component:
         ),
         spacing="1",
         width="100%",
-        as_="nav",
+        role="navigation",
         aria_label="Main",
     )
 
@@ -127,7 +127,14 @@ def brand_mark() -> rx.Component:
                 SessionState.brand_logo != "",
                 rx.image(src=SessionState.brand_logo, height="28px", alt=""),
             ),
-            rx.text(SessionState.brand_name, weight="bold", size="4", id="brand-name"),
+            rx.text(
+                SessionState.brand_name,
+                weight="bold",
+                size="4",
+                id="brand-name",
+                line_height="1.2",
+                max_width=["110px", "200px", "320px"],
+            ),
             align="center",
             spacing="2",
         ),
@@ -173,7 +180,7 @@ def header(active: str) -> rx.Component:
         background_color=rx.color("gray", 1),
         border_bottom=f"4px solid {SessionState.brand_color}",
         id="brand-bar",
-        as_="header",
+        role="banner",
         width="100%",
     )
 
@@ -196,7 +203,7 @@ def shell(content: rx.Component, *, active: str) -> rx.Component:
                 ),
                 rx.box(
                     content,
-                    as_="main",
+                    role="main",
                     padding=["16px", "20px", "32px"],
                     width="100%",
                     max_width="1100px",

@@ -157,7 +157,7 @@ def invite_section() -> rx.Component:
                     ". It works once and expires in 7 days. (We don't email invitations yet — "
                     "that arrives in a later update.)"),
             rx.hstack(
-                rx.code(SettingsState.invite_link, id="invite-link", word_break="break_all"),
+                rx.code(SettingsState.invite_link, id="invite-link", word_break="break-all"),
                 rx.icon_button(rx.icon("copy", size=16), variant="ghost", aria_label="Copy link",
                                on_click=rx.set_clipboard(SettingsState.invite_link)),
                 align="center",

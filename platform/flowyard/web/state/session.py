@@ -74,6 +74,7 @@ class SessionState(rx.State):
         self.user_name = user.full_name
         self.user_email = user.email
         self._user_id = str(user.user_id)
+        self._set_current_tenant(None)  # the tenant page sets it again after its access check
         agency = _pick_agency(access, tenant_slug)
         self._apply_agency(agency, access)
         return access
