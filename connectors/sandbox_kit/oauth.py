@@ -24,11 +24,16 @@ from connectors.sandbox_kit.clock import Clock, SystemClock
 class OAuthError(Exception):
     """An RFC 6749 error: code, description and the HTTP status the token endpoint answers."""
 
-    def __init__(self, error: str, description: str = "", status: int = 400) -> None:
+    def __init__(
+        self, error: str, description: str = "", status: int = 400, *, reason: str = ""
+    ) -> None:
         super().__init__(f"{error}: {description}")
         self.error = error
         self.description = description
         self.status = status
+        self.reason = reason or error
+        """Finer cause (code_unknown, code_used, code_expired, redirect_uri, verifier, client,
+        refresh_invalid, refresh_used, refresh_expired) for providers with their own error codes."""
 
     def body(self) -> dict[str, str]:
         out = {"error": self.error}
@@ -205,31 +210,51 @@ class OAuthServer:
                 return self._exchange_code(client, form)
             if grant_type == "refresh_token":
                 return self._refresh_grant(client, form)
-        raise OAuthError("unsupported_grant_type", f"grant_type {grant_type!r} is not supported.")
+        raise OAuthError(
+            "unsupported_grant_type",
+            f"grant_type {grant_type!r} is not supported.",
+            reason="grant_type",
+        )
 
     def authenticate(self, form: Mapping[str, str], basic: tuple[str, str] | None) -> Client:
         client_id, secret = basic if basic else (form.get("client_id"), form.get("client_secret"))
         client = self._clients.get(client_id or "")
         if client is None or not secrets.compare_digest(client.client_secret, secret or ""):
-            raise OAuthError("invalid_client", "Client authentication failed.", status=401)
+            raise OAuthError(
+                "invalid_client", "Client authentication failed.", status=401, reason="client"
+            )
         return client
 
     def _exchange_code(self, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
         code = self._codes.get(form.get("code", ""))
         if code is None or code.client_id != client.client_id:
-            raise OAuthError("invalid_grant", "The authorization code is invalid.")
+            raise OAuthError(
+                "invalid_grant", "The authorization code is invalid.", reason="code_unknown"
+            )
         if code.used:
             if code.grant is not None:  # RFC 6749 §4.1.2: a replayed code revokes its tokens
                 code.grant.revoked = True
-            raise OAuthError("invalid_grant", "The authorization code has already been used.")
+            raise OAuthError(
+                "invalid_grant", "The authorization code was already used.", reason="code_used"
+            )
         if self.clock.now() >= code.expires_at:
-            raise OAuthError("invalid_grant", "The authorization code has expired.")
+            raise OAuthError(
+                "invalid_grant", "The authorization code has expired.", reason="code_expired"
+            )
         if form.get("redirect_uri") != code.redirect_uri:
-            raise OAuthError("invalid_grant", "redirect_uri does not match the authorize request.")
+            raise OAuthError(
+                "invalid_grant",
+                "redirect_uri does not match the authorize request.",
+                reason="redirect_uri",
+            )
         if code.challenge is not None:
             verifier = form.get("code_verifier")
             if not verifier or not secrets.compare_digest(s256(verifier), code.challenge):
-                raise OAuthError("invalid_grant", "code_verifier does not match code_challenge.")
+                raise OAuthError(
+                    "invalid_grant",
+                    "code_verifier does not match code_challenge.",
+                    reason="verifier",
+                )
         code.used = True
         grant = Grant(
             grant_id=str(uuid.uuid4()),
@@ -250,16 +275,24 @@ class OAuthServer:
         now = self.clock.now()
         old = self._refresh.get(form.get("refresh_token", ""))
         if old is None or old.grant.revoked or old.grant.client_id != client.client_id:
-            raise OAuthError("invalid_grant", "The refresh token is invalid or revoked.")
+            raise OAuthError(
+                "invalid_grant",
+                "The refresh token is invalid or revoked.",
+                reason="refresh_invalid",
+            )
         if now >= old.expires_at:
-            raise OAuthError("invalid_grant", "The refresh token has expired.")
+            raise OAuthError(
+                "invalid_grant", "The refresh token has expired.", reason="refresh_expired"
+            )
         if not self.settings.rotate_refresh_tokens:
             return self._issue(old.grant, refresh=old)
         if (
             old.rotated_at is not None
             and now - old.rotated_at >= self.settings.refresh_grace_seconds
         ):
-            raise OAuthError("invalid_grant", "The refresh token has already been used.")
+            raise OAuthError(
+                "invalid_grant", "The refresh token was already used.", reason="refresh_used"
+            )
         if old.rotated_at is None:
             old.rotated_at = now
         return self._issue(old.grant, refresh=self._new_refresh(old.grant))

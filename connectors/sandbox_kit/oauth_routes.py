@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import unquote
 
 from starlette.requests import Request
@@ -40,8 +42,13 @@ def oauth_routes(
     authorize_path: str,
     token_path: str,
     revoke_path: str | None = None,
+    error_body: Callable[[OAuthError, Mapping[str, str]], Mapping[str, Any]] | None = None,
 ) -> list[Route]:
-    """Authorize (GET, or POST for the consent form switch), token and RFC 7009 revocation."""
+    """Authorize (GET, or POST for the consent form switch), token and RFC 7009 revocation.
+
+    ``error_body(error, form)`` replaces the RFC 6749 token error body for providers that answer
+    in their own format (HubSpot).
+    """
 
     async def authorize(request: Request) -> Response:
         try:
@@ -59,7 +66,8 @@ def oauth_routes(
             headers = dict(_NO_STORE)
             if error.status == 401 and basic is not None:
                 headers["WWW-Authenticate"] = 'Basic realm="token"'
-            return JSONResponse(error.body(), status_code=error.status, headers=headers)
+            shaped = error_body(error, form) if error_body else error.body()
+            return JSONResponse(dict(shaped), status_code=error.status, headers=headers)
         return JSONResponse(body, headers=_NO_STORE)
 
     async def revoke(request: Request) -> Response:

@@ -228,8 +228,14 @@ class XeroSandbox:
                 try:
                     body = json.loads(raw or b"{}")
                 except ValueError:
-                    return _json({"ErrorNumber": 14, "Type": "PostDataInvalidException",
-                                  "Message": "JSON for post data was invalid."}, 400)  # fmt: skip
+                    return _json(
+                        {
+                            "ErrorNumber": 14,
+                            "Type": "PostDataInvalidException",
+                            "Message": "JSON for post data was invalid.",
+                        },
+                        400,
+                    )
             key = request.headers.get("idempotency-key") if mode == WRITE else None
             bucket = f"{access_of(request).grant.client_id}:{org.tenant_id}"
             request_print = fingerprint(request.method, request.url.path, raw)
@@ -246,16 +252,23 @@ class XeroSandbox:
                     **error.element,
                     "ValidationErrors": [{"Message": m} for m in error.messages],
                 }
-                response = _json({"ErrorNumber": 10, "Type": "ValidationException",
-                                  "Message": "A validation exception occurred",
-                                  "Elements": [element]}, 400)  # fmt: skip
+                response = _json(
+                    {
+                        "ErrorNumber": 10,
+                        "Type": "ValidationException",
+                        "Message": "A validation exception occurred",
+                        "Elements": [element],
+                    },
+                    400,
+                )
             except XeroNotFound:
                 response = PlainTextResponse(
                     "The resource you're looking for cannot be found", status_code=404
                 )
             except WhereError as error:
-                response = _json({"ErrorNumber": 16, "Type": "QueryParseException",
-                                  "Message": str(error)}, 400)  # fmt: skip
+                response = _json(
+                    {"ErrorNumber": 16, "Type": "QueryParseException", "Message": str(error)}, 400
+                )
             return self.idempotency.remember(bucket, key, request_print, response)
 
         return endpoint
@@ -424,8 +437,12 @@ class XeroSandbox:
         """Xero's check: a correctly signed empty batch must get 200, a mis-signed one 401."""
         if self._subscription is None:
             raise RuntimeError("Set a delivery URL first.")
-        payload = {"events": [], "firstEventSequence": 0, "lastEventSequence": 0,
-                   "entropy": self._entropy()}  # fmt: skip
+        payload = {
+            "events": [],
+            "firstEventSequence": 0,
+            "lastEventSequence": 0,
+            "entropy": self._entropy(),
+        }
         (good,) = self.sender.send(payload, to=self._subscription)
         body = json.dumps({**payload, "entropy": self._entropy()}, separators=(",", ":")).encode()
         wrong = _sign(base64.b64encode(secrets.token_bytes(64)).decode(), "", body)
@@ -441,6 +458,10 @@ class XeroSandbox:
         events, self.pending_events = self.pending_events, []
         first = self._sequence + 1
         self._sequence += len(events)
-        payload = {"events": events, "firstEventSequence": first,
-                   "lastEventSequence": self._sequence, "entropy": self._entropy()}  # fmt: skip
+        payload = {
+            "events": events,
+            "firstEventSequence": first,
+            "lastEventSequence": self._sequence,
+            "entropy": self._entropy(),
+        }
         return self.sender.send(payload, to=self._subscription)

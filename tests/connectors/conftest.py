@@ -43,12 +43,16 @@ class Receiver:
         self.received: list[Received] = []
         self.scheme: str | None = None
         self.secret: str | None = None
+        self.now: Callable[[], float] | None = None
         self.handshake_secrets: list[str] = []
         self._lock = threading.Lock()
         self.app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["POST"])])
 
-    def verify_with(self, scheme: str, secret: str | None) -> None:
-        self.scheme, self.secret = scheme, secret
+    def verify_with(
+        self, scheme: str, secret: str | None, now: Callable[[], float] | None = None
+    ) -> None:
+        """Answer 200/401 by ``flowyard.webhooks.verify``; ``now`` pins its clock (sandbox's)."""
+        self.scheme, self.secret, self.now = scheme, secret, now
 
     async def _handle(self, request: Request) -> Response:
         body = await request.body()
@@ -66,6 +70,7 @@ class Receiver:
                 body,
                 method=request.method,
                 uri=str(request.url),
+                now=self.now() if self.now else None,
             )
             status = 200 if ok else 401
         with self._lock:
