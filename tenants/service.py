@@ -37,15 +37,27 @@ class BrandingChange:
     custom_domain: str | None = None
 
 
+def _finish(db: Session, commit: bool) -> None:
+    """Commit, or only flush so a caller can make several changes in one transaction."""
+    if commit:
+        db.commit()
+    else:
+        db.flush()
+
+
 def _unique_slug(db: Session, model: type[Agency] | type[Tenant], base: str) -> str:
+    """Slugs are unique across all agencies: check the table itself, not the scoped view."""
+    column = model.__table__.c.slug  # type: ignore[attr-defined]
     slug, n = base, 1
-    while db.exec(select(model.id).where(model.slug == slug)).first() is not None:
+    while db.execute(select(column).where(column == slug)).first() is not None:
         n += 1
         slug = f"{base}-{n}"
     return slug
 
 
-def create_agency(db: Session, display_name: str, *, primary_color: str = "#4f46e5") -> Agency:
+def create_agency(
+    db: Session, display_name: str, *, primary_color: str = "#4f46e5", commit: bool = True
+) -> Agency:
     name = clean_name(display_name, field="display_name", what="agency name")
     agency = Agency(
         slug=_unique_slug(db, Agency, slugify(name)),
@@ -53,7 +65,7 @@ def create_agency(db: Session, display_name: str, *, primary_color: str = "#4f46
         primary_color=clean_colour(primary_color),
     )
     db.add(agency)
-    db.commit()
+    _finish(db, commit)
     return agency
 
 
@@ -88,6 +100,7 @@ def create_tenant(
     currency: str = "GBP",
     timezone: str = "Europe/London",
     plan: str = "starter",
+    commit: bool = True,
 ) -> Tenant:
     """Add an SME client to an agency; names are unique per agency, ignoring case."""
     clean = clean_name(name, what="client name")
@@ -108,7 +121,7 @@ def create_tenant(
         plan=plan,
     )
     db.add(tenant)
-    db.commit()
+    _finish(db, commit)
     return tenant
 
 
@@ -117,7 +130,12 @@ def find_user(db: Session, email: str) -> User | None:
 
 
 def create_user(
-    db: Session, email: str, *, full_name: str = "", password_hash: str | None = None
+    db: Session,
+    email: str,
+    *,
+    full_name: str = "",
+    password_hash: str | None = None,
+    commit: bool = True,
 ) -> User:
     address = clean_email(email)
     if find_user(db, address) is not None:
@@ -125,12 +143,18 @@ def create_user(
     user = User(email=address, full_name=" ".join(full_name.split())[:120],
                 password_hash=password_hash)  # fmt: skip
     db.add(user)
-    db.commit()
+    _finish(db, commit)
     return user
 
 
 def grant(
-    db: Session, user: User, agency_id: uuid.UUID, role: Role, tenant_id: uuid.UUID | None = None
+    db: Session,
+    user: User,
+    agency_id: uuid.UUID,
+    role: Role,
+    tenant_id: uuid.UUID | None = None,
+    *,
+    commit: bool = True,
 ) -> Membership:
     """Give a user a role in an agency, or in one tenant of it (idempotent)."""
     if role in TENANT_ROLES and tenant_id is None:
@@ -147,9 +171,9 @@ def grant(
     if existing is not None:
         existing.role = role
         db.add(existing)
-        db.commit()
+        _finish(db, commit)
         return existing
     membership = Membership(user_id=user.id, agency_id=agency_id, tenant_id=tenant_id, role=role)
     db.add(membership)
-    db.commit()
+    _finish(db, commit)
     return membership

@@ -78,8 +78,7 @@ def up(
         say("Building and starting the web interface (the first run takes a minute or two)…")
         web = supervisor.adopt("web", server.start_web(port, server.web_env(env), cwd=REPO_ROOT))
         url = f"http://127.0.0.1:{port}"
-        if not server.wait_until_ready(url, timeout=600, process=web.process):
-            raise UserError("The web interface did not start; see the messages above.")
+        server.wait_until_ready(url, timeout=600, process=web.process, echo=say)
         _print_welcome(url, time.monotonic() - started)
         exited = supervisor.wait()
         say(f"The {exited.name} process stopped (exit code {exited.process.returncode}).")
@@ -265,12 +264,13 @@ def _one_sentence(error: BaseException) -> str | None:
     from flowyard.security.passwords import WeakPassword
     from flowyard.services.embedded import EmbeddedServiceError
     from flowyard.services.runtime import ServiceUnreachable
+    from flowyard.web.server import WebNotReady
     from flowyard.workers.broker import BrokerNotConfigured
     from tenants.validation import InvalidInput
 
     known = (
         UserError, DatabaseNotConfigured, BrokerNotConfigured, EmbeddedServiceError,
-        ServiceUnreachable, KeyringError, WeakPassword, InvalidInput,
+        ServiceUnreachable, KeyringError, WeakPassword, InvalidInput, WebNotReady,
     )  # fmt: skip
     if isinstance(error, known):
         return str(error)

@@ -35,25 +35,28 @@ def seed_demo() -> bool:
         if db.exec(select(Agency.id)).first() is not None:
             return False
         password_hash = hash_password(DEMO_PASSWORD)
-        agency = service.create_agency(db, "Demo Agency", primary_color="#0f766e")
+        once = {"commit": False}  # one transaction: a failed seed leaves nothing behind
+        agency = service.create_agency(db, "Demo Agency", primary_color="#0f766e", **once)
         agency.support_email = "help@demo-agency.test"
-        db.add(agency)
-        db.commit()
-        bakery = service.create_tenant(db, agency.id, "Rosa's Bakery")
+        bakery = service.create_tenant(db, agency.id, "Rosa's Bakery", **once)
         cycles = service.create_tenant(
-            db, agency.id, "Northwind Cycles", locale="en-IE", currency="EUR",
+            db,
+            agency.id,
+            "Northwind Cycles",
+            locale="en-IE",
+            currency="EUR",
             timezone="Europe/Dublin",
-        )  # fmt: skip
-        owner = service.create_user(
-            db, DEMO_LOGINS[0].email, full_name="Olivia Owner", password_hash=password_hash
+            **once,
         )
-        service.grant(db, owner, agency.id, Role.AGENCY_OWNER)
-        rosa = service.create_user(
-            db, DEMO_LOGINS[1].email, full_name="Rosa Baker", password_hash=password_hash
-        )
-        service.grant(db, rosa, agency.id, Role.TENANT_ADMIN, bakery.id)
-        sam = service.create_user(
-            db, DEMO_LOGINS[2].email, full_name="Sam Rider", password_hash=password_hash
-        )
-        service.grant(db, sam, agency.id, Role.TENANT_ADMIN, cycles.id)
+        people = [
+            ("Olivia Owner", Role.AGENCY_OWNER, None),
+            ("Rosa Baker", Role.TENANT_ADMIN, bakery.id),
+            ("Sam Rider", Role.TENANT_ADMIN, cycles.id),
+        ]
+        for login, (name, role, tenant_id) in zip(DEMO_LOGINS, people, strict=True):
+            user = service.create_user(
+                db, login.email, full_name=name, password_hash=password_hash, **once
+            )
+            service.grant(db, user, agency.id, role, tenant_id, **once)
+        db.commit()
     return True
