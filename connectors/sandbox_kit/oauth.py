@@ -104,6 +104,8 @@ class OAuthSettings:
     code_ttl: int = 300
     refresh_ttl: int = 60 * 86400
     rotate_refresh_tokens: bool = True
+    echo_refresh_token: bool = True
+    """Without rotation: repeat the refresh token on refresh (HubSpot) or leave it out (Asana)."""
     refresh_grace_seconds: float = 0.0
     require_pkce: bool = True
     refresh_scope: str | None = None
@@ -285,7 +287,7 @@ class OAuthServer:
                 "invalid_grant", "The refresh token has expired.", reason="refresh_expired"
             )
         if not self.settings.rotate_refresh_tokens:
-            return self._issue(old.grant, refresh=old)
+            return self._issue(old.grant, refresh=old if self.settings.echo_refresh_token else None)
         if (
             old.rotated_at is not None
             and now - old.rotated_at >= self.settings.refresh_grace_seconds
