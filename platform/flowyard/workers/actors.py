@@ -7,6 +7,7 @@ started with Dramatiq's ``--skip-logging`` so lines are not printed twice).
 from flowyard.monitoring.logs import configure_logging
 from flowyard.monitoring.sentry import init_sentry
 from flowyard.settings import get_settings
+from flowyard.webhooks import actors as webhook_actors  # noqa: F401
 from flowyard.workers import engine_actors, health, maintenance  # noqa: F401
 
 configure_logging(json_lines=get_settings().is_production, component="worker")

@@ -107,4 +107,6 @@ def every_second_tasks() -> list[Callable[[], object]]:
         with system_session() as db:
             return sweeper.sweep(db)
 
-    return [outbox.relay_pending, fire_schedules, sweep_executions]
+    from flowyard.webhooks.delivery import release_due as release_webhook_deliveries
+
+    return [outbox.relay_pending, fire_schedules, sweep_executions, release_webhook_deliveries]
