@@ -13,6 +13,7 @@ settled (taken or dead) and at least one was taken; if none was taken it is skip
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import socket
@@ -522,10 +523,22 @@ class ExecutionRunner:
 # -------------------------------------------------------------------- entry point
 
 
-def claim(db: Session, execution_id: uuid.UUID) -> Execution | None:
-    """Take the lease on a runnable execution, or None if it is finished or held elsewhere."""
+class Claim(enum.Enum):
+    TAKEN = "taken"
+    BUSY = "busy"  # the tenant is at its concurrency cap: try again shortly
+    GONE = "gone"  # finished, cancelled, or another worker holds a live lease
+
+
+def claim(db: Session, execution_id: uuid.UUID, tenant_id: uuid.UUID) -> Claim:
+    """Take the lease on an execution if the tenant has a free concurrency slot.
+
+    The cap counts *live leases*, so a worker killed with SIGKILL frees its slots as soon as
+    its leases expire; claims of one tenant are serialised by an advisory lock, so the cap is
+    exact across every worker process.
+    """
     now = clock.now()
-    lease = timedelta(seconds=get_settings().execution_lease_seconds)
+    settings = get_settings()
+    db.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:t, 7))"), {"t": str(tenant_id)})
     row = db.execute(
         text(
             """
@@ -536,34 +549,49 @@ def claim(db: Session, execution_id: uuid.UUID) -> Execution | None:
             WHERE id = :id AND tenant_id = :tenant
               AND status IN ('queued', 'running', 'waiting')
               AND (lease_until IS NULL OR lease_until < :now OR lease_owner = :me)
+              AND (SELECT count(*) FROM execution busy
+                   WHERE busy.tenant_id = :tenant AND busy.status = 'running'
+                     AND busy.lease_until > :now AND busy.id <> :id) < :cap
             RETURNING id
             """
         ),
         {
             "me": WORKER_ID,
-            "until": now + lease,
+            "until": now + timedelta(seconds=settings.execution_lease_seconds),
             "now": now,
             "id": execution_id,
-            "tenant": db.info["flowyard_scope"].tenant_id,
+            "tenant": tenant_id,
+            "cap": settings.tenant_concurrency,
         },
     ).first()
+    if row is not None:
+        db.commit()
+        return Claim.TAKEN
+    state = db.execute(
+        text("SELECT status, lease_until, lease_owner FROM execution WHERE id = :id"),
+        {"id": execution_id},
+    ).first()
     db.commit()
-    if row is None:
-        return None
-    return db.get(Execution, execution_id, populate_existing=True)
+    if state is None or ExecutionStatus(state.status).finished:
+        return Claim.GONE
+    if state.lease_until is not None and state.lease_until > now and state.lease_owner != WORKER_ID:
+        return Claim.GONE
+    return Claim.BUSY
 
 
-def run_execution(tenant_id: uuid.UUID, execution_id: uuid.UUID) -> Outcome | None:
-    """Run an execution as far as it can go now; None if another worker has it or it's done."""
+def run_execution(tenant_id: uuid.UUID, execution_id: uuid.UUID) -> Outcome | Claim:
+    """Run an execution as far as it can go now, or say why not (busy tenant, gone)."""
     from flowyard.engine import executions
 
     with (
         tenant_session(tenant_id) as db,
         log_context(tenant_id=tenant_id, execution_id=execution_id),
     ):
-        execution = claim(db, execution_id)
-        if execution is None:
-            return None
+        claimed = claim(db, execution_id, tenant_id)
+        if claimed is not Claim.TAKEN:
+            return claimed
+        execution = db.get(Execution, execution_id, populate_existing=True)
+        assert execution is not None
         if execution.cancel_requested:
             executions.finish(db, execution, ExecutionStatus.CANCELLED, None, None, {})
             return Outcome(ExecutionStatus.CANCELLED)

@@ -20,7 +20,7 @@ from flowyard.engine.models import Execution, ExecutionStatus
 log = logging.getLogger(__name__)
 MAX_DELIVERIES = 25
 LATE_WAKE = timedelta(seconds=10)
-LOST_START = timedelta(seconds=60)
+LOST_START = timedelta(seconds=30)
 
 
 def sweep(db: Session, *, limit: int = 200) -> int:
