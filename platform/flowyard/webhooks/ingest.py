@@ -72,19 +72,24 @@ def _lookup(db: Session, token: str) -> tuple[InboundEndpoint, Workflow] | None:
     return row[0], row[1]
 
 
-def _handshake(endpoint: InboundEndpoint, request: RawRequest, db: Session) -> Reply | None:
-    """Provider set-up calls that must be answered without starting a run."""
+def _asana_handshake(endpoint: InboundEndpoint, request: RawRequest, db: Session) -> Reply | None:
+    """Asana's set-up call carries the secret itself: accepted only while none is stored
+    (choosing Asana again on the endpoint clears it for a new handshake)."""
+    secret = asana_handshake(request.headers)
+    if not secret or endpoint.secret or "x-hook-signature" in request.lowered:
+        return None
+    endpoint.secret = endpoints.vault.encrypt(secret, context=endpoints.secret_context(endpoint))
+    db.add(endpoint)
+    db.add(_event(endpoint, request, status="handshake", note="Asana handshake"))
+    db.commit()
+    return Reply(200, {"ok": True}, {"X-Hook-Secret": secret})
+
+
+def _verified_handshake(
+    endpoint: InboundEndpoint, request: RawRequest, db: Session
+) -> Reply | None:
+    """Signed set-up calls (Slack's challenge, Xero's intent to receive): no run starts."""
     name = endpoint.scheme.partition("?")[0]
-    if name == "asana":
-        secret = asana_handshake(request.headers)
-        if secret and "x-hook-signature" not in request.lowered:
-            endpoint.secret = endpoints.vault.encrypt(
-                secret, context=endpoints.secret_context(endpoint)
-            )
-            db.add(endpoint)
-            db.add(_event(endpoint, request, status="handshake", note="Asana handshake"))
-            db.commit()
-            return Reply(200, {"ok": True}, {"X-Hook-Secret": secret})
     data = request.json() if name in ("slack", "xero") else None
     if name == "slack" and isinstance(data, dict) and data.get("type") == "url_verification":
         db.add(_event(endpoint, request, verified=True, status="handshake", note="Slack check"))
@@ -142,10 +147,11 @@ def accept(token: str, request: RawRequest) -> Reply:
         if found is None:
             return NOT_FOUND
         endpoint, workflow = found
-        if endpoint.scheme:
-            handshake = _handshake(endpoint, request, db)
+        if endpoint.scheme.startswith("asana"):
+            handshake = _asana_handshake(endpoint, request, db)
             if handshake is not None:
                 return handshake
+        if endpoint.scheme:
             if not _verified(endpoint, request):
                 rejected = _event(endpoint, request, verified=False, status="rejected",
                                   note="Signature missing, wrong or too old.")  # fmt: skip
@@ -154,6 +160,9 @@ def accept(token: str, request: RawRequest) -> Reply:
                 db.commit()
                 return Reply(401, {"error": "The request's signature is missing or does not "
                                             "match this webhook's secret."})  # fmt: skip
+            handshake = _verified_handshake(endpoint, request, db)
+            if handshake is not None:
+                return handshake
         try:
             event_id = uuid.uuid4()
             received = clock.now()
