@@ -16,7 +16,6 @@ from flowyard.web.state.session import SessionState
 COMING_SOON = (
     ("Workflows", "workflow"),
     ("Integrations", "plug"),
-    ("Webhooks", "webhook"),
     ("Marketplace", "store"),
     ("Monitoring", "activity"),
     ("Help", "life_buoy"),
@@ -55,9 +54,21 @@ def _soon(label: str, icon: str) -> rx.Component:
     )
 
 
+def _webhooks_link(active: bool) -> rx.Component:
+    """The open client's Webhooks page, or the agency-wide one for agency staff."""
+    return rx.cond(
+        SessionState.current_tenant_slug != "",
+        _nav_link("Webhooks", f"/t/{SessionState.current_tenant_slug}/webhooks", "webhook",
+                  active),
+        rx.cond(SessionState.can_view_agency,
+                _nav_link("Webhooks", "/webhooks", "webhook", active)),
+    )  # fmt: skip
+
+
 def nav_items(active: str) -> rx.Component:
     return rx.vstack(
         _nav_link("Home", SessionState.home_path, "house", active == "home"),
+        _webhooks_link(active == "webhooks"),
         *(_soon(label, icon) for label, icon in COMING_SOON),
         rx.cond(
             SessionState.can_open_settings,

@@ -1,0 +1,1 @@
+"""Load scenarios (Locust). They print figures; they never fail a build on timing."""
