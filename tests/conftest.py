@@ -17,6 +17,9 @@ from sqlalchemy.engine import make_url
 from support import services
 
 os.environ.setdefault("FLOWYARD_ENV", "test")
+# Each run gets its own broker key prefix: a stray worker left by an interrupted run (or a
+# developer's `make run` on the same Redis) can never take this run's messages.
+os.environ["FLOWYARD_BROKER_NAMESPACE"] = f"flowyard-test-{os.getpid()}"
 
 
 def _reset_process_caches() -> None:

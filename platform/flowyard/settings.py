@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         description="Comma-separated CIDRs or host[:port] that outbound HTTP may reach even "
         "though they are private (self-hosters, tests, the local sandboxes).",
     )
+    broker_namespace: str = Field(
+        default="flowyard",
+        alias="FLOWYARD_BROKER_NAMESPACE",
+        description="Prefix of the broker's Redis keys (lets test runs share one Redis).",
+    )
     worker_idle_poll_ms: int = Field(default=50, alias="FLOWYARD_WORKER_IDLE_POLL_MS")
     broker_heartbeat_timeout_ms: int = Field(
         default=60_000,

@@ -41,6 +41,7 @@ from flowyard.engine.document import (
     SubWorkflowStep,
     SwitchStep,
 )
+from flowyard.engine.leases import LeaseKeeper
 from flowyard.engine.models import Execution, ExecutionStatus, StepRun, StepStatus, WorkflowVersion
 from flowyard.engine.plan import Plan, Scope, plan_for
 from flowyard.monitoring.logs import log_context
@@ -49,6 +50,7 @@ from marketplace.sdk import ActionError, RateLimitedError
 
 log = logging.getLogger("flowyard.engine")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+LEASES = LeaseKeeper(WORKER_ID)
 
 
 class Waiting(Exception):
@@ -344,7 +346,6 @@ class ExecutionRunner:
         if io:
             view.status = StepStatus.RUNNING
             self.save(view, inputs)  # in flight: visible, and flushes pure steps before it
-            self._extend_lease(step.timeout_seconds)
         try:
             output = invoke.invoke(
                 step.action,
@@ -507,18 +508,6 @@ class ExecutionRunner:
         message = (child.error or {}).get("message", "The sub-workflow did not succeed.")
         self._fail(step, view, ActionError(f"Sub-workflow failed: {message}"), ctx)
 
-    def _extend_lease(self, seconds: float) -> None:
-        lease = max(get_settings().execution_lease_seconds, int(seconds) + 30)
-        self.db.execute(
-            text("UPDATE execution SET lease_until = :until WHERE id = :id AND lease_owner = :me"),
-            {
-                "until": clock.now() + timedelta(seconds=lease),
-                "id": self.execution.id,
-                "me": WORKER_ID,
-            },
-        )
-        self.db.commit()
-
 
 # -------------------------------------------------------------------- entry point
 
@@ -581,8 +570,6 @@ def claim(db: Session, execution_id: uuid.UUID, tenant_id: uuid.UUID) -> Claim:
 
 def run_execution(tenant_id: uuid.UUID, execution_id: uuid.UUID) -> Outcome | Claim:
     """Run an execution as far as it can go now, or say why not (busy tenant, gone)."""
-    from flowyard.engine import executions
-
     with (
         tenant_session(tenant_id) as db,
         log_context(tenant_id=tenant_id, execution_id=execution_id),
@@ -592,25 +579,30 @@ def run_execution(tenant_id: uuid.UUID, execution_id: uuid.UUID) -> Outcome | Cl
             return claimed
         execution = db.get(Execution, execution_id, populate_existing=True)
         assert execution is not None
-        if execution.cancel_requested:
-            executions.finish(db, execution, ExecutionStatus.CANCELLED, None, None, {})
-            return Outcome(ExecutionStatus.CANCELLED)
-        plan = plan_for(str(execution.version_id), lambda: _load_document(db, execution))
-        runner = ExecutionRunner(db, execution, plan)
-        runner.load_runs()
-        outcome = runner.run()
-        if outcome.status is ExecutionStatus.WAITING:
-            executions.pause(db, execution, outcome.wake_at, runner.events)
-        else:
-            executions.finish(
-                db,
-                execution,
-                outcome.status,
-                getattr(runner, "failure", None),
-                getattr(runner, "final_context", None),
-                runner,
-            )
-        return outcome
+        LEASES.hold(execution_id)
+        try:
+            return _run_claimed(db, execution)
+        finally:
+            LEASES.release(execution_id)
+
+
+def _run_claimed(db: Session, execution: Execution) -> Outcome:
+    from flowyard.engine import executions
+
+    if execution.cancel_requested:
+        executions.finish(db, execution, ExecutionStatus.CANCELLED, None, None, {})
+        return Outcome(ExecutionStatus.CANCELLED)
+    plan = plan_for(str(execution.version_id), lambda: _load_document(db, execution))
+    runner = ExecutionRunner(db, execution, plan)
+    runner.load_runs()
+    outcome = runner.run()
+    if outcome.status is ExecutionStatus.WAITING:
+        executions.pause(db, execution, outcome.wake_at, runner.events)
+    else:
+        failure = getattr(runner, "failure", None)
+        final_context = getattr(runner, "final_context", None)
+        executions.finish(db, execution, outcome.status, failure, final_context, runner)
+    return outcome
 
 
 def _load_document(db: Session, execution: Execution) -> Mapping[str, Any]:

@@ -21,8 +21,6 @@ from dramatiq.middleware import (
 
 from flowyard.settings import get_settings
 
-NAMESPACE = "flowyard"
-
 
 class BrokerNotConfigured(RuntimeError):
     """No REDIS_URL: ``flowyard up`` sets it after starting the embedded Redis."""
@@ -58,7 +56,7 @@ def build_broker(redis_url: str) -> RedisBroker:
     ]
     return RedisBroker(
         url=redis_url,
-        namespace=NAMESPACE,
+        namespace=settings.broker_namespace,
         middleware=middleware,
         heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
     )
