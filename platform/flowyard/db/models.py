@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from flowyard.engine import models as engine_models
+from flowyard.integrations import models as integration_models
 from flowyard.security import sessions as login_sessions
 from flowyard.triggers import models as trigger_models
 from flowyard.webhooks import models as webhook_models
@@ -18,5 +19,6 @@ TABLE_MODULES = (
     trigger_models,
     outbox,
     webhook_models,
+    integration_models,
 )
 metadata = SQLModel.metadata
