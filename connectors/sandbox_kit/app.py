@@ -10,27 +10,36 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import Scope
 
-from connectors.sandbox_kit.bearer import BearerGuard, Unauthorized
-from connectors.sandbox_kit.oauth import OAuthServer
-from connectors.sandbox_kit.ratelimit import Decision, FixedWindowLimiter, RateLimitGuard
+from connectors.sandbox_kit.bearer import AccessChecker, BearerGuard, TokenOf, Unauthorized
+from connectors.sandbox_kit.ratelimit import Decision, Limiter, RateLimitGuard
 
 
 def build_app(
     routes: Sequence[BaseRoute],
     *,
-    oauth: OAuthServer,
+    oauth: AccessChecker,
     protect: Callable[[str], bool],
     unauthorized: Unauthorized,
-    limiter: FixedWindowLimiter,
+    limiter: Limiter,
     rate_key: Callable[[Scope], str | None],
     too_many: Callable[[Decision], Response],
     rate_headers: Callable[[Decision], Mapping[str, str]] = lambda _d: {},
+    token_of: TokenOf | None = None,
 ) -> Starlette:
-    """Bearer check runs first (so the limiter can key on the token's tenant), then the limiter."""
+    """Bearer check runs first (so the limiter can key on the token's tenant), then the limiter.
+
+    ``oauth`` is an OAuthServer or ApiKeys; ``token_of`` reads a provider-specific header.
+    """
     return Starlette(
         routes=list(routes),
         middleware=[
-            Middleware(BearerGuard, oauth=oauth, protect=protect, unauthorized=unauthorized),
+            Middleware(
+                BearerGuard,
+                oauth=oauth,
+                protect=protect,
+                unauthorized=unauthorized,
+                token_of=token_of,
+            ),
             Middleware(
                 RateLimitGuard,
                 limiter=limiter,

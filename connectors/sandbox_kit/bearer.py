@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from connectors.sandbox_kit.oauth import AccessToken, OAuthServer
+from connectors.sandbox_kit.oauth import AccessToken
 
 Unauthorized = Callable[[str], Response]
 """Builds the provider's 401 response from a reason: missing, invalid, expired or revoked."""
+
+TokenOf = Callable[[Headers], str | None]
+"""Where the provider reads the credential from (default: ``Authorization: Bearer``)."""
+
+
+class AccessChecker(Protocol):
+    """:class:`OAuthServer` or :class:`ApiKeys`: (token, "ok") or (None, reason)."""
+
+    def check_access(self, token: str | None) -> tuple[AccessToken | None, str]: ...
 
 
 def bearer_token(headers: Headers) -> str | None:
@@ -27,20 +37,22 @@ class BearerGuard:
         self,
         app: ASGIApp,
         *,
-        oauth: OAuthServer,
+        oauth: AccessChecker,
         protect: Callable[[str], bool],
         unauthorized: Unauthorized,
+        token_of: TokenOf | None = None,
     ) -> None:
         self.app = app
         self.oauth = oauth
         self.protect = protect
         self.unauthorized = unauthorized
+        self.token_of = token_of or bearer_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.protect(scope["path"]):
             await self.app(scope, receive, send)
             return
-        access, reason = self.oauth.check_access(bearer_token(Headers(scope=scope)))
+        access, reason = self.oauth.check_access(self.token_of(Headers(scope=scope)))
         if access is None:
             await self.unauthorized(reason)(scope, receive, send)
             return

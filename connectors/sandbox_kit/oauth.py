@@ -156,6 +156,11 @@ class OAuthServer:
             self._clients[client.client_id] = client
         return client
 
+    def client(self, client_id: str) -> Client | None:
+        """A registered client (sandboxes sign or scope things with its secret)."""
+        with self._lock:
+            return self._clients.get(client_id)
+
     # -- authorize endpoint --------------------------------------------------------------------
     def authorize(self, params: Mapping[str, str]) -> str:
         """Auto-consent (or deny when ``consent=deny``); returns the URL to redirect to."""

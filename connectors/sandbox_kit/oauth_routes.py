@@ -36,6 +36,13 @@ async def _params(request: Request) -> dict[str, str]:
     return params
 
 
+def comma_separated_scopes(params: dict[str, str]) -> dict[str, str]:
+    """``authorize_params`` for providers whose ``scope`` is comma-separated (Shopify, Slack);
+    their authorize endpoints also don't insist on ``response_type``."""
+    scopes = params.get("scope", "").replace(",", " ")
+    return {**params, "scope": " ".join(scopes.split()), "response_type": "code"}
+
+
 def oauth_routes(
     server: OAuthServer,
     *,
@@ -43,19 +50,28 @@ def oauth_routes(
     token_path: str,
     revoke_path: str | None = None,
     error_body: Callable[[OAuthError, Mapping[str, str]], Mapping[str, Any]] | None = None,
+    error_status: Callable[[OAuthError], int] | None = None,
+    authorize_params: Callable[[dict[str, str]], dict[str, str]] | None = None,
+    redirect: Callable[[str, Mapping[str, str]], str] | None = None,
+    token_body: Callable[[dict[str, Any], Mapping[str, str]], Mapping[str, Any]] | None = None,
 ) -> list[Route]:
     """Authorize (GET, or POST for the consent form switch), token and RFC 7009 revocation.
 
-    ``error_body(error, form)`` replaces the RFC 6749 token error body for providers that answer
-    in their own format (HubSpot).
+    Provider hooks, all optional: ``error_body(error, form)`` replaces the RFC 6749 token error
+    body (HubSpot) and ``error_status(error)`` its HTTP status (Slack answers errors with 200);
+    ``authorize_params`` rewrites the authorize request first (comma-separated scopes);
+    ``redirect(url, params)`` rewrites the URL sent back (Shopify signs it with ``hmac``);
+    ``token_body(body, form)`` reshapes a successful token answer.
     """
 
     async def authorize(request: Request) -> Response:
+        params = await _params(request)
+        params = authorize_params(params) if authorize_params else params
         try:
-            target = server.authorize(await _params(request))
+            target = server.authorize(params)
         except AuthorizePageError as error:
             return JSONResponse(error.body(), status_code=400)
-        return RedirectResponse(target, status_code=302)
+        return RedirectResponse(redirect(target, params) if redirect else target, status_code=302)
 
     async def token(request: Request) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
@@ -67,8 +83,10 @@ def oauth_routes(
             if error.status == 401 and basic is not None:
                 headers["WWW-Authenticate"] = 'Basic realm="token"'
             shaped = error_body(error, form) if error_body else error.body()
-            return JSONResponse(dict(shaped), status_code=error.status, headers=headers)
-        return JSONResponse(body, headers=_NO_STORE)
+            status = error_status(error) if error_status else error.status
+            return JSONResponse(dict(shaped), status_code=status, headers=headers)
+        shaped_body = token_body(body, form) if token_body else body
+        return JSONResponse(dict(shaped_body), headers=_NO_STORE)
 
     async def revoke(request: Request) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}

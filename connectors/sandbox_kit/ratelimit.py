@@ -10,6 +10,7 @@ import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
@@ -31,6 +32,13 @@ class Decision:
     remaining: Mapping[str, int]
     exceeded: Window | None = None
     retry_after: int = 0
+
+
+class Limiter(Protocol):
+    """What :class:`RateLimitGuard` needs: one decision per call for a key (fixed windows, or
+    :class:`~connectors.sandbox_kit.bucket.LeakyBucketLimiter`)."""
+
+    def hit(self, key: str) -> Decision: ...
 
 
 class FixedWindowLimiter:
@@ -74,7 +82,7 @@ class RateLimitGuard:
         self,
         app: ASGIApp,
         *,
-        limiter: FixedWindowLimiter,
+        limiter: Limiter,
         key: Callable[[Scope], str | None],
         too_many: Callable[[Decision], Response],
         headers: Callable[[Decision], Mapping[str, str]] = lambda _d: {},
