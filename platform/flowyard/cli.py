@@ -253,6 +253,18 @@ def create_user(
     say(f"Created {user.email} as {chosen_role.label}.")
 
 
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain; exits 1 if an event was changed or deleted."""
+    from flowyard.security.audit_cli import verify_command
+
+    raise SystemExit(verify_command(say))
+
+
 class UserError(Exception):
     """A problem the person running the command can fix; printed as one sentence."""
 

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from flowyard.engine import models as engine_models
 from flowyard.integrations import models as integration_models
+from flowyard.security import models as security_models
 from flowyard.security import sessions as login_sessions
 from flowyard.triggers import models as trigger_models
 from flowyard.webhooks import models as webhook_models
@@ -20,5 +21,6 @@ TABLE_MODULES = (
     outbox,
     webhook_models,
     integration_models,
+    security_models,
 )
 metadata = SQLModel.metadata

@@ -19,6 +19,7 @@ from flowyard.engine.document import EventTrigger, ScheduleTrigger, WorkflowDocu
 from flowyard.engine.models import Workflow, WorkflowVersion
 from flowyard.engine.plan import build_plan
 from flowyard.engine.validation import Problem, validate_document
+from flowyard.security import audit
 from flowyard.triggers import schedules
 from tenants.models import Tenant
 from tenants.validation import InvalidInput
@@ -99,6 +100,7 @@ def publish(
         schedules.upsert(db, workflow, document.trigger, tenant.timezone if tenant else "UTC")
     else:
         schedules.remove(db, workflow.id)
+    audit.record_publish(db, workflow, version, user_id)
     db.commit()
     return version
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from flowyard.security.breached import is_breached
+
 _hasher = PasswordHasher()  # argon2id
 # A real hash to verify against when the account does not exist, so timing doesn't reveal it.
 _DUMMY_HASH = _hasher.hash("flowyard-timing-equaliser")
@@ -18,7 +20,7 @@ class WeakPassword(ValueError):
 
 
 def check_strength(password: str, *, email: str = "") -> None:
-    """Refuse passwords that are short, overlong or built from the email address."""
+    """Refuse passwords that are short, overlong, built from the email or commonly breached."""
     if len(password) < MIN_LENGTH:
         raise WeakPassword(f"Use at least {MIN_LENGTH} characters for your password.")
     if len(password) > MAX_LENGTH:
@@ -28,6 +30,11 @@ def check_strength(password: str, *, email: str = "") -> None:
         raise WeakPassword("Your password must not contain your email address.")
     if len(set(password)) < 4:
         raise WeakPassword("Your password repeats too few different characters.")
+    if is_breached(password):
+        raise WeakPassword(
+            "That password is on the lists attackers try first. Pick something less common, "
+            "such as three or four unrelated words."
+        )
 
 
 def hash_password(password: str) -> str:

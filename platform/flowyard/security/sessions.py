@@ -99,3 +99,36 @@ def end_session(db: DbSession, token: str | None) -> None:
         row.revoked_at = utcnow()
         db.add(row)
         db.commit()
+
+
+def active_sessions(db: DbSession, user_id: uuid.UUID) -> list[LoginSession]:
+    """The person's signed-in browsers, newest first (for "log out other sessions")."""
+    return list(
+        db.exec(
+            select(LoginSession)
+            .where(
+                LoginSession.user_id == user_id,
+                col(LoginSession.revoked_at).is_(None),
+                LoginSession.expires_at > utcnow(),
+            )
+            .order_by(col(LoginSession.last_seen_at).desc())
+        ).all()
+    )
+
+
+def end_other_sessions(db: DbSession, user_id: uuid.UUID, keep_token: str | None) -> int:
+    """Revoke every session of the user except the one holding ``keep_token``."""
+    keep = _digest(keep_token) if keep_token else ""
+    ended = 0
+    for row in active_sessions(db, user_id):
+        if row.token_hash != keep:
+            row.revoked_at = utcnow()
+            db.add(row)
+            ended += 1
+    db.commit()
+    return ended
+
+
+def end_all_sessions(db: DbSession, user_id: uuid.UUID) -> int:
+    """Revoke every session of the user (MFA policy switched on, password reset, erasure)."""
+    return end_other_sessions(db, user_id, None)
