@@ -99,3 +99,18 @@ def make_person(
 @pytest.fixture
 def person(db: str, redis: str) -> Person:
     return make_person()
+
+
+def connect_app(person: Person, key: str):  # type: ignore[no-untyped-def]
+    """Connect ``key`` for ``person``'s tenant through the real OAuth dance; the new row."""
+    from oauth_dance import connect
+    from sqlmodel import col, select
+
+    from flowyard.db import tenant_session
+    from flowyard.integrations.models import Connection
+
+    landing = connect(person.session_token, key, person.slug)
+    assert landing.query == {"connected": key}, landing
+    with tenant_session(person.tenant_id) as db:
+        query = select(Connection).where(Connection.connector_key == key)
+        return db.exec(query.order_by(col(Connection.created_at).desc())).first()

@@ -49,6 +49,7 @@ class ConnectionAuth(httpx.Auth):
         s.apply(request)
         response = yield request
         if response.status_code == 401 and s.can_refresh and not s.refreshed:
+            s.tally.calls += 1  # counted against the quota, but not an error if the retry works
             s.refresh_after_401()
             s.limits.acquire()
             s.apply(request)
@@ -119,6 +120,11 @@ class ConnectionClient(httpx.Client):
         if not self.is_closed:
             self.connection_session.flush()
         super().close()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if not self.is_closed:
+            self.connection_session.flush()
+        super().__exit__(*exc_info)
 
 
 def _load(tenant_id: uuid.UUID, connection_id: str, connector: Connector) -> Connection:

@@ -4,6 +4,7 @@ Importing it also installs our structured logging in each worker process (the wo
 started with Dramatiq's ``--skip-logging`` so lines are not printed twice).
 """
 
+from flowyard.integrations import actors as integration_actors  # noqa: F401
 from flowyard.monitoring.logs import configure_logging
 from flowyard.monitoring.sentry import init_sentry
 from flowyard.settings import get_settings

@@ -28,9 +28,14 @@ class PeriodicJob:
 
 
 def default_jobs() -> list[PeriodicJob]:
+    from flowyard.integrations import actors as integrations
     from flowyard.workers import maintenance
 
-    return [PeriodicJob("purge_expired_sessions", 3600, maintenance.purge_expired_sessions.send)]
+    return [
+        PeriodicJob("purge_expired_sessions", 3600, maintenance.purge_expired_sessions.send),
+        PeriodicJob("refresh_expiring_tokens", 60, integrations.refresh_expiring.send),
+        PeriodicJob("run_due_syncs", 60, integrations.run_due_syncs.send),
+    ]
 
 
 class Scheduler:
