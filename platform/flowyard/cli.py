@@ -56,6 +56,7 @@ def up(
     from flowyard.web import server
 
     started = time.monotonic()
+    _stop_on_signals()
     settings = get_settings()
     port = web_port or settings.web_port
     if port_is_open("127.0.0.1", port):
@@ -89,6 +90,18 @@ def up(
         supervisor.stop_all()
         services.stop()
         say("Stopped.")
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both mean "stop everything cleanly" (even when started in the
+    background, where a shell leaves SIGINT ignored)."""
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _print_welcome(url: str, seconds: float) -> None:

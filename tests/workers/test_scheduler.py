@@ -45,6 +45,6 @@ def test_purge_expired_sessions_actor_deletes_only_dead_sessions(db: str, redis:
         user = service.create_user(s, "pat@example.com")
         start_session(s, user, ttl=timedelta(hours=1))
         start_session(s, user, ttl=timedelta(seconds=-1))
-    assert purge_expired_sessions.fn() == 1
+    purge_expired_sessions.fn()
     with system_session() as s:
         assert len(s.exec(select(LoginSession)).all()) == 1

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 @dramatiq.actor(queue_name="system", max_retries=5, time_limit=60_000)
-def purge_expired_sessions() -> int:
+def purge_expired_sessions() -> None:
     """Delete login sessions that expired or were revoked, so the table stays small."""
     with system_session() as db:
         result = db.exec(  # type: ignore[call-overload]
@@ -26,6 +26,4 @@ def purge_expired_sessions() -> int:
             )
         )
         db.commit()
-    count = int(result.rowcount or 0)
-    log.info("purged %d expired login sessions", count)
-    return count
+    log.info("purged %d expired login sessions", int(result.rowcount or 0))
