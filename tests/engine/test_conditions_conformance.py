@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from flowyard.engine import conditions
 
 SUITES = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "jsonlogic"

@@ -7,6 +7,7 @@ import time
 from decimal import Decimal
 
 import pytest
+
 from flowyard.engine import conditions
 from flowyard.engine.conditions import ConditionError
 

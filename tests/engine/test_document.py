@@ -6,6 +6,8 @@ import json
 
 import jsonschema
 import pytest
+from pydantic import ValidationError
+
 from flowyard.engine.document import (
     ActionStep,
     ForEachStep,
@@ -13,7 +15,6 @@ from flowyard.engine.document import (
     WorkflowDocument,
     workflow_json_schema,
 )
-from pydantic import ValidationError
 
 FULL = {
     "name": "Invoice paid orders",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from flowyard.engine.mapping import (
     MappingError,
     expression_paths,

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from flowyard.engine.document import WorkflowDocument
 from flowyard.engine.validation import DictCatalog, Problem, validate_document
 

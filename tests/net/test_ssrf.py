@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from flowyard.net.ssrf import (
     AllowList,
     DestinationRefused,

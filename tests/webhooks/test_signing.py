@@ -8,6 +8,7 @@ import hmac
 import re
 
 import pytest
+
 from flowyard.webhooks import verify
 from flowyard.webhooks.signing import build_headers, generate_secret, sign, signature_header
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from flowyard.webhooks import verify
 
 VECTORS_FILE = (

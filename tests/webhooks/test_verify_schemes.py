@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from flowyard.webhooks import asana_handshake, verify, verify_hmac
 
 NOW = 1_700_000_000
