@@ -197,6 +197,32 @@ def scheduler() -> None:
     run_forever()
 
 
+@app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every stored secret under the first key of FLOWYARD_SECRET_KEYS (no downtime)."""
+    if not get_settings().database_url:
+        raise UserError("Set DATABASE_URL to the PostgreSQL server whose secrets to rotate.")
+    from flowyard.integrations.encrypted_columns import remaining, rotate_all
+
+    for report in rotate_all():
+        if not report.skipped_missing_table:
+            say(f"{report.table}.{report.column}: re-encrypted {report.rotated}")
+    left = remaining()
+    if left == 0:
+        say("Every secret uses the current key; old keys can be removed.")
+    else:
+        say(f"{left} secrets still use an old key (written meanwhile?); run this again.")
+
+
+@app.command()
+def sandboxes() -> None:
+    """Serve the provider simulators (Xero, HubSpot, Asana …) for the demo, on fixed ports."""
+    _setup_process("sandboxes")
+    from flowyard.integrations.sandbox_process import serve_forever
+
+    serve_forever(say)
+
+
 @app.command("create-agency")
 def create_agency(
     name: Annotated[str, typer.Argument(help="The agency's display name.")],
