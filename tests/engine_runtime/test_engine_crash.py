@@ -44,7 +44,8 @@ def _describe_unfinished(tenant) -> str:
             runs = db.exec(select(StepRun).where(StepRun.execution_id == e.id)).all()
             lines.append(
                 f"{e.id} status={e.status} deliveries={e.deliveries} lease={e.lease_until} "
-                f"owner={e.lease_owner} wake={e.wake_at} steps={[(r.step_id, r.status) for r in runs]}"
+                f"owner={e.lease_owner} wake={e.wake_at} "
+                f"steps={[(r.step_id, r.status) for r in runs]}"
             )
     return "\n".join(lines)
 
@@ -67,7 +68,7 @@ def test_sigkill_mid_run_loses_nothing_and_repeats_no_finished_step(db, redis, t
                                                "json_body": {"n": {"var": "trigger.n"}}}),
             action("shape", "core.set_fields", {"fields": {"n": {"var": "trigger.n"}}}),
             action("call_b", "http.request", {"url": f"{target.url}/b", "method": "POST",
-                                               "json_body": {"n": {"var": "steps.shape.output.n"}}}),
+                                               "json_body": {"n": {"var": "trigger.n"}}}),
             action("done", "core.set_fields", {"fields": {"ok": True}}),
         ],
         [("call_a", "shape"), ("shape", "call_b"), ("call_b", "done")],

@@ -280,3 +280,29 @@ def test_big_payloads_are_compressed_or_truncated(worker, tenant):
     stored = step_runs(tenant, done.id)[("echo", "")].output
     assert stored["__flowyard_payload__"] in {"zlib", "truncated"}
     assert len(str(stored)) < 300_000
+
+
+def test_cancel_a_running_run_stops_before_its_next_step(worker, tenant, target):
+    target.on("/slow", delay_seconds=1.0)
+    target.on("/never", status=200)
+    workflow = publish(
+        tenant,
+        doc(
+            "Two slow calls",
+            [
+                action("first", "http.request", {"url": f"{target.url}/slow"}),
+                action("second", "http.request", {"url": f"{target.url}/never"}),
+            ],
+            [("first", "second")],
+        ),
+    )
+    execution_id = run(tenant, workflow)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not target.received("/slow"):
+        time.sleep(0.02)
+    with tenant_session(tenant) as db:
+        executions.cancel(db, execution_id)
+    done = wait_finished(tenant, execution_id)
+    assert done.status == "cancelled"
+    assert done.summary == "Two slow calls was cancelled."
+    assert target.received("/never") == []

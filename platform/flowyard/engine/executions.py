@@ -255,11 +255,11 @@ def summarise(
 ) -> str:
     """The one-line history entry: the author's template, or a sensible default."""
     name = document.name if document else "Workflow"
+    if execution.status == ExecutionStatus.CANCELLED:
+        return f"{name} was cancelled."
     if failure:
         where = f' at "{failure["step_name"]}"' if failure.get("step_name") else ""
         return f"{name} failed{where}: {failure.get('message', '')}"[:SUMMARY_LIMIT]
-    if execution.status == ExecutionStatus.CANCELLED:
-        return f"{name} was cancelled."
     if document and document.summary_template and final_context is not None:
         try:
             text = mapping.render_template(document.summary_template, final_context).strip()

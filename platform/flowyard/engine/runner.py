@@ -68,6 +68,10 @@ class Stopped(Exception):
         self.message = message
 
 
+class Cancelled(Exception):
+    """Someone pressed Cancel: stop before the next step that reaches the outside world."""
+
+
 class StepFailed(Exception):
     def __init__(self, step: Step, error: ActionError) -> None:
         self.step = step
@@ -208,6 +212,10 @@ class ExecutionRunner:
         except Waiting as waiting:
             self.flush()
             return Outcome(ExecutionStatus.WAITING, waiting.until, self.children)
+        except Cancelled:
+            self.flush()
+            self.final_context = ctx
+            return Outcome(ExecutionStatus.CANCELLED, children=self.children)
         except Stopped as stopped:
             self.flush()
             self.stop_message = stopped.message
@@ -344,6 +352,7 @@ class ExecutionRunner:
             self._fail(step, view, ActionError(getattr(error, "message", str(error))), ctx)
             return
         if io:
+            self._check_cancelled()
             view.status = StepStatus.RUNNING
             self.save(view, inputs)  # in flight: visible, and flushes pure steps before it
         try:
@@ -365,6 +374,14 @@ class ExecutionRunner:
         view.next_attempt_at = None
         context.record_output(ctx, step.id, output)
         self.save(view, inputs, now=io)
+
+    def _check_cancelled(self) -> None:
+        requested = self.db.execute(
+            text("SELECT cancel_requested FROM execution WHERE id = :id"),
+            {"id": self.execution.id},
+        ).scalar()
+        if requested:
+            raise Cancelled
 
     def _handle_error(
         self, step: ActionStep, view: RunView, error: ActionError, ctx: dict[str, Any], inputs: Any
