@@ -113,6 +113,8 @@ class OAuthSettings:
     allowed_scopes: frozenset[str] | None = None
     default_tenants: tuple[str, ...] = ("tenant-1",)
     token_extras: Callable[[Grant], Mapping[str, Any]] = field(default=lambda _grant: {})
+    access_token_prefix: str = ""
+    """Providers whose tokens say what they are (Slack bot tokens start ``xoxb-``)."""
 
 
 def s256(verifier: str) -> str:
@@ -315,7 +317,7 @@ class OAuthServer:
 
     def _issue(self, grant: Grant, *, refresh: _Refresh | None) -> dict[str, Any]:
         access = AccessToken(
-            token=secrets.token_urlsafe(32),
+            token=self.settings.access_token_prefix + secrets.token_urlsafe(32),
             grant=grant,
             expires_at=self.clock.now() + self.settings.access_ttl,
         )

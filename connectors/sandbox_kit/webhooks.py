@@ -43,6 +43,8 @@ class Delivery:
     status: int | None
     response_headers: Mapping[str, str]
     error: str | None = None
+    response_body: bytes = b""
+    """What the receiver answered (Slack's URL check reads the echoed challenge from it)."""
 
 
 def encode(payload: Any) -> bytes:
@@ -96,7 +98,14 @@ class WebhookSender:
         try:
             with httpx.Client(timeout=self.timeout) as client:
                 answer = client.request(method, url, content=body, headers=sent)
-            delivery = Delivery(url, body, sent, answer.status_code, dict(answer.headers))
+            delivery = Delivery(
+                url,
+                body,
+                sent,
+                answer.status_code,
+                dict(answer.headers),
+                response_body=answer.content,
+            )
         except httpx.HTTPError as error:
             delivery = Delivery(url, body, sent, None, {}, error=repr(error))
         with self._lock:
