@@ -15,7 +15,12 @@ from sqlmodel import Session, select
 
 from flowyard import clock
 from flowyard.engine.catalog import RegistryCatalog
-from flowyard.engine.document import EventTrigger, ScheduleTrigger, WorkflowDocument
+from flowyard.engine.document import (
+    EventTrigger,
+    ScheduleTrigger,
+    WebhookTrigger,
+    WorkflowDocument,
+)
 from flowyard.engine.models import Workflow, WorkflowVersion
 from flowyard.engine.plan import build_plan
 from flowyard.engine.validation import Problem, validate_document
@@ -102,6 +107,10 @@ def publish(
         schedules.remove(db, workflow.id)
     audit.record_publish(db, workflow, version, user_id)
     db.commit()
+    if isinstance(document.trigger, WebhookTrigger):
+        from flowyard.webhooks.endpoints import endpoint_for
+
+        endpoint_for(db, workflow)  # the workflow's address exists as soon as it is live
     return version
 
 
