@@ -7,12 +7,21 @@ import reflex as rx
 from flowyard.api.auth_routes import auth_app
 from flowyard.api.hooks_routes import hooks_app
 from flowyard.api.security_headers import security_headers
-from flowyard.web.pages import home, invite, login, settings, tenant, webhooks
+from flowyard.web.pages import (
+    home,
+    invite,
+    login,
+    runs,
+    settings,
+    tenant,
+    webhooks,
+    workflows,
+)
 
 app = rx.App(
     api_transformer=[auth_app(), security_headers, hooks_app()],  # hooks outermost: own 413
     head_components=[rx.el.meta(name="robots", content="noindex")],
 )
 
-for page in (login, home, tenant, settings, invite, webhooks):
+for page in (login, home, tenant, settings, invite, webhooks, workflows, runs):
     page.add_to(app)

@@ -14,7 +14,6 @@ from flowyard.web.state.session import SessionState
 
 # (label, icon) of areas still to come; shown but not linked.
 COMING_SOON = (
-    ("Workflows", "workflow"),
     ("Integrations", "plug"),
     ("Marketplace", "store"),
     ("Monitoring", "activity"),
@@ -65,9 +64,19 @@ def _webhooks_link(active: bool) -> rx.Component:
     )  # fmt: skip
 
 
+def _tenant_link(label: str, area: str, icon: str, active: bool) -> rx.Component:
+    """A link into the open client account (hidden until one is open)."""
+    return rx.cond(
+        SessionState.current_tenant_slug != "",
+        _nav_link(label, f"/t/{SessionState.current_tenant_slug}/{area}", icon, active),
+    )
+
+
 def nav_items(active: str) -> rx.Component:
     return rx.vstack(
         _nav_link("Home", SessionState.home_path, "house", active == "home"),
+        _tenant_link("Workflows", "workflows", "workflow", active == "workflows"),
+        _tenant_link("Runs", "runs", "history", active == "runs"),
         _webhooks_link(active == "webhooks"),
         *(_soon(label, icon) for label, icon in COMING_SOON),
         rx.cond(
