@@ -52,3 +52,7 @@ def build_world() -> World:
             world.users[key], world.emails[key] = user.id, email
         db.commit()
     return world
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}

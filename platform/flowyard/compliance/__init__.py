@@ -1,0 +1,1 @@
+"""Data protection: GDPR export and erasure, and the compliance report."""
