@@ -1,7 +1,8 @@
 """Provider rate limits per (tenant x connection x provider), shared by every worker via Redis.
 
 Each ``RateLimit`` a connector declares becomes a Dramatiq rate limiter on our Redis: windows
-up to two minutes are sliding (``WindowRateLimiter``, 1-second buckets); longer ones (a daily
+up to two minutes are sliding (``WindowRateLimiter``: 1-second buckets, W+1 of them, so no real
+W-second span at the provider exceeds the limit); longer ones (a daily
 allowance) are fixed buckets (``BucketRateLimiter``: a sliding day would sum 86,400 keys per
 call); a leaky bucket (Shopify) is a sliding window of its size over its drain time. A call
 that would go over raises ``RateLimitedError`` so the engine *delays* the step; the delay is
@@ -15,6 +16,7 @@ so a burst drains at the allowed rate instead of retrying in a herd.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import random
 import time
@@ -89,10 +91,12 @@ class ConnectionLimits:
 
     @staticmethod
     def _limit(key: str, spec: RateLimit) -> _Limit:
-        window = max(1, round(spec.window_seconds))
+        window = max(1, math.ceil(spec.window_seconds))
         if window <= SLIDING_UP_TO_SECONDS:
+            # Dramatiq counts in whole-second buckets, and any real W-second span touches W+1 of
+            # them: counting W+1 buckets guarantees the provider never sees more than the limit.
             limiter: RateLimiter = WindowRateLimiter(
-                backend(), key, limit=spec.limit, window=window
+                backend(), key, limit=spec.limit, window=window + 1
             )
         else:
             limiter = BucketRateLimiter(backend(), key, limit=spec.limit, bucket=window * 1000)
@@ -114,7 +118,7 @@ class ConnectionLimits:
 
     @staticmethod
     def _spread(limit: _Limit) -> float:
-        window = max(1.0, float(round(limit.spec.window_seconds)))
+        window = float(getattr(limit.limiter, "window", None) or limit.spec.window_seconds)
         now = time.time()
         slot = int(now // window)
         key = f"{limit.key}:waiting:{slot}"
