@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from connectors.email.imap_trigger import NEW_EMAIL
 from marketplace.sdk import Action, ActionContext, AuthError, Connector, NetworkError
 
 
@@ -69,4 +70,5 @@ connector = Connector(
         Action("send", "Send an email", "Send a plain-text (and optional HTML) email.",
                SendEmailInputs, send_email),
     ),
+    triggers=(NEW_EMAIL,),
 )  # fmt: skip
