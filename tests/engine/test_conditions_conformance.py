@@ -81,7 +81,7 @@ def test_community_suites_report(capsys: pytest.CaptureFixture[str]) -> None:
     for name in index:
         passed, failures = run_community_file(COMMUNITY / name)
         results[name] = (passed, failures)
-        lines.append(f"{name:32s} {passed:4d} passed {len(failures):4d} failed")
+        lines.append(f"{name:32s} {passed:4d} agree, {len(failures):4d} differ")
     with capsys.disabled():
         print("\nJSONLogic community suites through flowyard.engine.conditions:")
         print("\n".join(lines))

@@ -7,6 +7,7 @@ import http.server
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -200,7 +201,16 @@ def test_async_transport_refuses_then_allows(local_server: int) -> None:
             response = await client.get(f"http://127.0.0.1:{local_server}/")
         assert response.status_code == 200
 
-    asyncio.run(run())
+    run_in_fresh_loop(run())
+
+
+def run_in_fresh_loop(coroutine: Any) -> None:
+    """asyncio.run on a thread of its own: a session-wide Playwright (sync API) may already
+    have an event loop running on the main thread."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 def test_transport_refuses_non_http_schemes() -> None:
