@@ -91,6 +91,7 @@ def web_url(browser_database_url: str) -> Iterator[str]:
         "FLOWYARD_ENV": "test",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
+    sandboxes = _start_sandboxes(f"http://127.0.0.1:{port}/oauth/callback", env)
     with log_path.open("w") as log:
         started = time.monotonic()
         process = start_web(port, env, cwd=REPO_ROOT, log=log)
@@ -105,7 +106,25 @@ def web_url(browser_database_url: str) -> Iterator[str]:
         print(f"\nWeb app ready on {base} after {took:.1f} s (log {log_path})")
         yield base
         stop_web(process)
+    sandboxes.stop()
     redis_lib.Redis.from_url(redis_url).flushdb()
+
+
+def _start_sandboxes(redirect_uri: str, env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The provider simulators (Xero, HubSpot, Asana) for this app, as in the demo: the app's
+    env points at them and its SSRF allow-list names their ports (added to any already set)."""
+    from flowyard.integrations import sandboxes as hosting
+
+    host = hosting.SandboxHost().start(
+        [k for k in ("xero", "hubspot", "asana") if k in hosting.available()],
+        redirect_uris=[redirect_uri],
+    )
+    extra = host.env()
+    allow = ",".join(
+        filter(None, [env.get("FLOWYARD_HTTP_ALLOW", ""), extra.pop("FLOWYARD_HTTP_ALLOW")])
+    )
+    env.update(extra, FLOWYARD_HTTP_ALLOW=allow)
+    return host
 
 
 @pytest.fixture(scope="session")

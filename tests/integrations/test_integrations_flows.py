@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import connect_app
+from integration_people import connect_app
 from sqlmodel import select
 
 from flowyard.db import tenant_session

@@ -79,7 +79,7 @@ def test_state_is_single_use(person):
 
 
 def test_callback_from_another_login_session_is_refused(person):
-    from conftest import make_person
+    from integration_people import make_person
 
     other = make_person(email="mallory@example.test")
     started = start(person.session_token, "xero", person.slug)
@@ -114,7 +114,7 @@ def test_signed_out_start_goes_to_login(person):
 
 @pytest.mark.parametrize("role", ["viewer", "editor", "support_agent"])
 def test_roles_without_manage_cannot_connect(role, db, redis):
-    from conftest import make_person
+    from integration_people import make_person
 
     someone = make_person(role=role)
     answer = start(someone.session_token, "xero", someone.slug)

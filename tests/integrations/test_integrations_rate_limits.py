@@ -59,7 +59,7 @@ def _workers(n: int) -> list[subprocess.Popen[bytes]]:
 
 @pytest.mark.slow
 def test_burst_is_delayed_not_failed_across_two_worker_processes(db, redis, sandboxes, monkeypatch):
-    from conftest import make_person
+    from integration_people import make_person
 
     monkeypatch.setenv("FLOWYARD_RATE_LIMITS", f"xero.minute={LIMIT}/{WINDOW}")
     xero = sandboxes.simulators["xero"]

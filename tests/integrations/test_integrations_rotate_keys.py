@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import connect_app
+from integration_people import connect_app
 from sqlmodel import select
 
 from flowyard.db import tenant_session

@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from conftest import connect_app
+from integration_people import connect_app
 from sqlmodel import select
 
 from flowyard import clock

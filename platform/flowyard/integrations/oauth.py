@@ -174,3 +174,23 @@ def complete(query: Mapping[str, str], session_token: str | None) -> Connected:
             replace=uuid.UUID(pending.reconnect_id) if pending.reconnect_id else None,
         )
     return Connected(slug, pending.connector_key, row.id)
+
+
+def revoke(connector_key: str, tokens: TokenSet) -> bool:
+    """Tell the provider to forget a disconnected connection's tokens (RFC 7009, best effort).
+
+    Returns False when the provider has no revocation endpoint or could not be reached; the
+    tokens are forgotten on our side either way."""
+    connector = catalog.get(connector_key)
+    auth = connector.auth
+    token = tokens.refresh_token or tokens.access_token
+    if not isinstance(auth, OAuth2AuthCode) or not auth.revoke_url or not token:
+        return False
+    auth, _ = extras_for(connector_key).endpoints(auth, connector.base_url, tokens.extras)
+    hint = "refresh_token" if tokens.refresh_token else "access_token"
+    try:
+        with oauth_client(connector_key, auth) as client:
+            answer = client.revoke_token(auth.revoke_url, token=token, token_type_hint=hint)
+        return answer.status_code < 400
+    except (httpx.HTTPError, DestinationRefused, config.NotConfigured, OAuthError):
+        return False

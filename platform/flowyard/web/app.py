@@ -6,9 +6,11 @@ import reflex as rx
 
 from flowyard.api.auth_routes import auth_app
 from flowyard.api.hooks_routes import hooks_app
+from flowyard.api.oauth_routes import oauth_app
 from flowyard.api.security_headers import security_headers
 from flowyard.web.pages import (
     home,
+    integrations,
     invite,
     login,
     runs,
@@ -19,9 +21,9 @@ from flowyard.web.pages import (
 )
 
 app = rx.App(
-    api_transformer=[auth_app(), security_headers, hooks_app()],  # hooks outermost: own 413
+    api_transformer=[auth_app(), oauth_app(), security_headers, hooks_app()],  # hooks last
     head_components=[rx.el.meta(name="robots", content="noindex")],
 )
 
-for page in (login, home, tenant, settings, invite, webhooks, workflows, runs):
+for page in (login, home, tenant, settings, invite, webhooks, workflows, runs, integrations):
     page.add_to(app)

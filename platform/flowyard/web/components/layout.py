@@ -14,7 +14,6 @@ from flowyard.web.state.session import SessionState
 
 # (label, icon) of areas still to come; shown but not linked.
 COMING_SOON = (
-    ("Integrations", "plug"),
     ("Marketplace", "store"),
     ("Monitoring", "activity"),
     ("Help", "life_buoy"),
@@ -77,6 +76,7 @@ def nav_items(active: str) -> rx.Component:
         _nav_link("Home", SessionState.home_path, "house", active == "home"),
         _tenant_link("Workflows", "workflows", "workflow", active == "workflows"),
         _tenant_link("Runs", "runs", "history", active == "runs"),
+        _tenant_link("Integrations", "integrations", "plug", active == "integrations"),
         _webhooks_link(active == "webhooks"),
         *(_soon(label, icon) for label, icon in COMING_SOON),
         rx.cond(
