@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from flowyard.settings import REPO_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from flowyard.services.supervisor import Supervisor
 
 app = typer.Typer(
     name="flowyard",
@@ -74,6 +77,7 @@ def up(
         if seed:
             _seed_demo(announce=True)
         env = services.env()
+        _start_sandboxes(supervisor, env, connect_demo=seed)
         supervisor.start("worker", _python("worker"), env=env, cwd=REPO_ROOT)
         supervisor.start("scheduler", _python("scheduler"), env=env, cwd=REPO_ROOT)
         say("Building and starting the web interface (the first run takes a minute or two)…")
@@ -102,6 +106,29 @@ def _stop_on_signals() -> None:
 
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
+
+
+def _start_sandboxes(supervisor: Supervisor, env: dict[str, str], *, connect_demo: bool) -> None:
+    """In sandbox mode, serve the provider simulators and connect the demo clients to them."""
+    from flowyard.integrations import config, sandbox_process, sandboxes
+    from flowyard.services.ports import port_is_open
+
+    if not config.sandbox_mode():
+        return
+    env.update(sandbox_process.demo_env(env.get("FLOWYARD_HTTP_ALLOW", "")))
+    os.environ.update(env)
+    get_settings.cache_clear()
+    say("Starting the sandbox apps (local Xero, HubSpot, Asana …)…")
+    supervisor.start("sandboxes", _python("sandboxes"), env=env, cwd=REPO_ROOT)
+    deadline = time.monotonic() + 30
+    fixed = sandbox_process.fixed_ports()
+    ports = [fixed[key] for key in sandboxes.available() if key in fixed]
+    while not all(port_is_open("127.0.0.1", p) for p in ports) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if connect_demo:
+        from flowyard.integrations.demo import connect_demo_tenants
+
+        connect_demo_tenants(say)
 
 
 def _print_welcome(url: str, seconds: float) -> None:
