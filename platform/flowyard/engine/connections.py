@@ -30,5 +30,7 @@ def client_for_connection(
 ) -> tuple[httpx.Client, dict[str, Any]]:
     """An authenticated client and credentials for a tenant's connection."""
     if _provider is None:
+        import flowyard.integrations.provider  # noqa: F401  (registers itself on import)
+    if _provider is None:
         raise ActionError("Connections are not available in this installation.")
     return _provider(tenant_id, connection_id, connector, timeout)

@@ -30,6 +30,7 @@ __all__ = [
     "ActionStep",
     "CatchUp",
     "ConditionStep",
+    "ConnectorTrigger",
     "DelayStep",
     "Edge",
     "ErrorKind",
@@ -110,8 +111,25 @@ class WebhookTrigger(_Model):
     settings: dict[str, JsonValue] = Field(default_factory=dict)
 
 
+class ConnectorTrigger(_Model):
+    """Runs for each new item a connector's polling trigger finds (e.g. new email over IMAP).
+
+    Items are deduplicated by the trigger's item id; the cursor lives in ``trigger_cursor``.
+    """
+
+    kind: Literal["connector"] = "connector"
+    connector: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40, examples=["email"])
+    trigger: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40, examples=["new_email"])
+    connection_id: str | None = Field(None, max_length=64)
+    interval_seconds: int | None = Field(
+        None, ge=30, le=86_400, description="How often to check; the connector's default if empty."
+    )
+    settings: dict[str, JsonValue] = Field(default_factory=dict)
+
+
 Trigger = Annotated[
-    ManualTrigger | ScheduleTrigger | EventTrigger | WebhookTrigger, Field(discriminator="kind")
+    ManualTrigger | ScheduleTrigger | EventTrigger | WebhookTrigger | ConnectorTrigger,
+    Field(discriminator="kind"),
 ]
 
 

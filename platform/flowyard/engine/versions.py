@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from flowyard import clock
 from flowyard.engine.catalog import RegistryCatalog
 from flowyard.engine.document import (
+    ConnectorTrigger,
     EventTrigger,
     ScheduleTrigger,
     WebhookTrigger,
@@ -25,7 +26,7 @@ from flowyard.engine.models import Workflow, WorkflowVersion
 from flowyard.engine.plan import build_plan
 from flowyard.engine.validation import Problem, validate_document
 from flowyard.security import audit
-from flowyard.triggers import schedules
+from flowyard.triggers import polling, schedules
 from tenants.models import Tenant
 from tenants.validation import InvalidInput
 
@@ -100,6 +101,14 @@ def publish(
         document.trigger.event_type if isinstance(document.trigger, EventTrigger) else None
     )
     db.add(workflow)
+    if isinstance(document.trigger, ConnectorTrigger):
+        try:
+            polling.upsert(db, workflow, document.trigger)
+        except polling.UnknownTrigger as error:
+            db.rollback()
+            raise PublishRefused([Problem(str(error), field="trigger")]) from None
+    else:
+        polling.remove(db, workflow.id)
     if isinstance(document.trigger, ScheduleTrigger):
         tenant = db.get(Tenant, workflow.tenant_id)
         schedules.upsert(db, workflow, document.trigger, tenant.timezone if tenant else "UTC")

@@ -44,3 +44,19 @@ class ScheduleState(TenantOwned, SQLModel, table=True):
     catch_up_max: int = Field(default=10)
     next_run_at: datetime = timestamp()
     last_slot_at: datetime | None = timestamp(nullable=True)
+
+
+class TriggerCursor(TenantOwned, SQLModel, table=True):
+    """Where a workflow's polling trigger got to, and when it looks again."""
+
+    __tablename__ = "trigger_cursor"
+
+    workflow_id: uuid.UUID = Field(foreign_key="workflow.id", primary_key=True, ondelete="CASCADE")
+    connector: str = Field(max_length=40)
+    trigger: str = Field(max_length=40)
+    cursor: str | None = Field(default=None, max_length=2000)
+    interval_seconds: int = Field(default=300)
+    next_poll_at: datetime = timestamp()
+    last_polled_at: datetime | None = timestamp(nullable=True)
+    last_error: str = Field(default="", max_length=500)
+    failures: int = Field(default=0)

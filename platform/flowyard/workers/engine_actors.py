@@ -60,3 +60,13 @@ def dispatch_event(tenant_id: str, event_id: str) -> None:
 
     with tenant_session(uuid.UUID(tenant_id)) as db:
         dispatch(db, uuid.UUID(event_id))
+
+
+@dramatiq.actor(queue_name="events", max_retries=5, min_backoff=1_000, max_backoff=60_000)
+def poll_trigger(tenant_id: str, workflow_id: str) -> None:
+    """Ask a connector for new items and start a run for each (polling triggers)."""
+    from flowyard.db import tenant_session
+    from flowyard.triggers.polling import poll_once
+
+    with tenant_session(uuid.UUID(tenant_id)) as db:
+        poll_once(db, uuid.UUID(workflow_id))

@@ -101,7 +101,7 @@ def every_second_tasks() -> list[Callable[[], object]]:
     """Relay the outbox, fire due schedules, resume stuck executions (all SKIP LOCKED)."""
     from flowyard.db import system_session
     from flowyard.engine import sweeper
-    from flowyard.triggers import schedules
+    from flowyard.triggers import polling, schedules
     from flowyard.workers import engine_actors, outbox  # noqa: F401  (registers actors)
 
     def fire_schedules() -> int:
@@ -112,6 +112,16 @@ def every_second_tasks() -> list[Callable[[], object]]:
         with system_session() as db:
             return sweeper.sweep(db)
 
+    def queue_polls() -> int:
+        with system_session() as db:
+            return polling.queue_due(db)
+
     from flowyard.webhooks.delivery import release_due as release_webhook_deliveries
 
-    return [outbox.relay_pending, fire_schedules, sweep_executions, release_webhook_deliveries]
+    return [
+        outbox.relay_pending,
+        fire_schedules,
+        sweep_executions,
+        queue_polls,
+        release_webhook_deliveries,
+    ]
