@@ -25,7 +25,7 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def client(db: str) -> Iterator[TestClient]:
+def client(db: str, redis: str) -> Iterator[TestClient]:
     with TestClient(security_headers(auth_app()), follow_redirects=False) as test_client:
         yield test_client
 

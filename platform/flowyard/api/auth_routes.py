@@ -11,11 +11,13 @@ from __future__ import annotations
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from flowyard.security import auth
+from flowyard.security import auth, login_flow, mfa_pending
+from flowyard.security.guard import public_route
 from flowyard.security.passwords import WeakPassword
 from flowyard.security.sessions import COOKIE_NAME
 from tenants.validation import InvalidInput, clean_email
@@ -62,15 +64,14 @@ def _is_https(request: Request) -> bool:
 
 
 def _set_session_cookie(response: Response, request: Request, token: str) -> None:
+    _set_cookie(response, request, COOKIE_NAME, token, int(auth.session_ttl().total_seconds()))
+
+
+def _set_cookie(response: Response, request: Request, name: str, value: str, age: int) -> None:
     response.set_cookie(
-        COOKIE_NAME,
-        token,
-        max_age=int(auth.session_ttl().total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="lax",
+        name, value, max_age=age, path="/", httponly=True, samesite="lax",
         secure=_is_https(request),
-    )
+    )  # fmt: skip
 
 
 def _client(request: Request) -> tuple[str | None, str | None]:
@@ -85,8 +86,9 @@ def _back_to_login(error: str, next_path: str) -> RedirectResponse:
     return RedirectResponse(f"/login?{urlencode(query)}", status_code=303)
 
 
+@public_route("sign-in form (throttled per account and IP)")
 async def login(request: Request) -> Response:
-    """Check email and password; on success set the session cookie and go where asked."""
+    """Check email and password (throttled); then the MFA step, or the session cookie."""
     if not _same_origin(request):
         return PlainTextResponse("Cross-site sign-in refused.", status_code=403)
     form = await _read_form(request)
@@ -97,16 +99,82 @@ async def login(request: Request) -> Response:
         clean_email(form.get("email", ""))
     except InvalidInput:
         return _back_to_login("email", next_path)
-    user = auth.check_password(form.get("email", ""), form.get("password", ""))
-    if user is None:
-        return _back_to_login("credentials", next_path)
     ip, agent = _client(request)
-    token = auth.sign_in(user.id, ip=ip, user_agent=agent)
+    outcome = await run_in_threadpool(
+        login_flow.password_step, form.get("email", ""), form.get("password", ""), ip=ip,
+        user_agent=agent, next_path=next_path,
+    )  # fmt: skip
+    if outcome.locked is not None:
+        query = {"error": "locked", "wait": str(outcome.locked.seconds)}
+        return RedirectResponse(f"/login?{urlencode(query)}", status_code=303)
+    if outcome.pending_token:
+        response = RedirectResponse("/login/mfa", status_code=303)
+        _set_cookie(response, request, mfa_pending.COOKIE_NAME, outcome.pending_token,
+                    mfa_pending.TTL_SECONDS)  # fmt: skip
+        return response
+    if outcome.session_token is None:
+        return _back_to_login("credentials", next_path)
     response = RedirectResponse(next_path, status_code=303)
-    _set_session_cookie(response, request, token)
+    _set_session_cookie(response, request, outcome.session_token)
     return response
 
 
+@public_route("second sign-in step; the pending-MFA cookie is the credential")
+async def mfa_step(request: Request) -> Response:
+    """Check the code (or finish a required enrolment) and start the session."""
+    if not _same_origin(request):
+        return PlainTextResponse("Cross-site request refused.", status_code=403)
+    form = await _read_form(request)
+    if form is None:
+        return PlainTextResponse("Send the code form.", status_code=400)
+    ip, agent = _client(request)
+    pending = request.cookies.get(mfa_pending.COOKIE_NAME)
+    outcome = await run_in_threadpool(
+        login_flow.code_step, pending, form.get("code", ""), ip=ip, user_agent=agent
+    )
+    if outcome.session_token is None:
+        target = "/login/mfa?error=code" if outcome.retry else "/login?error=mfa_expired"
+        response = RedirectResponse(target, status_code=303)
+        if not outcome.retry:
+            response.delete_cookie(mfa_pending.COOKIE_NAME, path="/")
+        return response
+    response = RedirectResponse(outcome.next_path, status_code=303)
+    response.delete_cookie(mfa_pending.COOKIE_NAME, path="/")
+    _set_session_cookie(response, request, outcome.session_token)
+    return response
+
+
+@public_route("password-reset request; always answers the same")
+async def reset_request(request: Request) -> Response:
+    if not _same_origin(request):
+        return PlainTextResponse("Cross-site request refused.", status_code=403)
+    form = await _read_form(request)
+    if form is None:
+        return PlainTextResponse("Send the reset form.", status_code=400)
+    ip, _agent = _client(request)
+    base = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    await run_in_threadpool(login_flow.request_reset, form.get("email", ""), ip=ip,
+                            base_url=base, host=request.headers.get("host"))  # fmt: skip
+    return RedirectResponse("/login?reset=sent", status_code=303)
+
+
+@public_route("single-use emailed token is the credential")
+async def reset_confirm(request: Request) -> Response:
+    if not _same_origin(request):
+        return PlainTextResponse("Cross-site request refused.", status_code=403)
+    form = await _read_form(request)
+    if form is None:
+        return PlainTextResponse("Send the new-password form.", status_code=400)
+    token = form.get("token", "")
+    ip, _agent = _client(request)
+    code = await run_in_threadpool(login_flow.complete_reset, token, form.get("password", ""),
+                                   ip=ip)  # fmt: skip
+    if code:
+        return RedirectResponse(f"/reset/{quote(token, safe='')}?error={code}", status_code=303)
+    return RedirectResponse("/login?reset=done", status_code=303)
+
+
+@public_route("ends the caller's own session")
 async def logout(request: Request) -> Response:
     """Revoke the session in the database (the cookie alone is worthless afterwards)."""
     if not _same_origin(request):
@@ -125,6 +193,7 @@ def _invite_error_code(error: Exception) -> str:
     return "expired"
 
 
+@public_route("the invitation token is the credential")
 async def accept_invite(request: Request) -> Response:
     """Accept an invitation (name + password), sign the person in, open their client account."""
     if not _same_origin(request):
@@ -153,5 +222,8 @@ def auth_app() -> Starlette:
             Route("/auth/login", login, methods=["POST"]),
             Route("/auth/logout", logout, methods=["POST"]),
             Route("/auth/invite", accept_invite, methods=["POST"]),
+            Route("/auth/mfa", mfa_step, methods=["POST"]),
+            Route("/auth/reset", reset_request, methods=["POST"]),
+            Route("/auth/reset/confirm", reset_confirm, methods=["POST"]),
         ]
     )

@@ -22,6 +22,7 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data: blob: https:; font-src 'self' data:; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+# Served on an agency's own domain, its pages may be framed by that agency's portals only.
 HSTS = "max-age=31536000; includeSubDomains"
 
 # Our own routes and how large a request body each may send (bytes). Reflex's routes are
@@ -40,14 +41,28 @@ def _limit_for(path: str) -> int | None:
     return None
 
 
+def _frame_ancestors(scope: Scope) -> str:
+    host = next((v for k, v in scope.get("headers", []) if k == b"host"), b"").decode("latin-1")
+    if not host or host.split(":")[0] in ("127.0.0.1", "localhost"):
+        return "'none'"
+    from flowyard.security.cors import frame_ancestors_for_host
+
+    return frame_ancestors_for_host(host)
+
+
 def _headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    ancestors = _frame_ancestors(scope)
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'", f"frame-ancestors {ancestors}"
+    )
     extra = [
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"strict-origin-when-cross-origin"),
-        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", policy.encode()),
         (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     ]
+    if ancestors == "'none'":
+        extra.append((b"x-frame-options", b"DENY"))
     if _is_https(scope):
         extra.append((b"strict-transport-security", HSTS.encode()))
     return extra

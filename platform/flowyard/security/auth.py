@@ -14,7 +14,7 @@ from http.cookies import CookieError, SimpleCookie
 from sqlmodel import select
 
 from flowyard.db import system_session
-from flowyard.security import passwords, sessions
+from flowyard.security import audit, passwords, sessions
 from flowyard.settings import get_settings
 from tenants import invitations
 from tenants.models import Agency, Tenant, User
@@ -175,4 +175,8 @@ def accept_invitation(token: str, *, full_name: str, password: str) -> tuple[Use
         )
         tenant = db.get(Tenant, invitation.tenant_id)
         assert tenant is not None
+        audit.record("membership.granted", agency_id=tenant.agency_id, tenant_id=tenant.id,
+                     actor_user_id=user.id, actor_email=user.email, target_type="user",
+                     target_id=user.id, after={"role": str(invitation.role),
+                                               "via": "invitation"})  # fmt: skip
         return user, tenant.slug

@@ -8,6 +8,8 @@ walks them all:
 * ``@self_checked("tenant.view")`` — the handler checks that action itself (page loads that take
   the tenant from the URL and show a "no access" page instead of a toast).
 * ``@signed_in`` — acts only on the signed-in person's own account (MFA, own sessions).
+* ``@page_load`` — an on_load that signs the person in from the cookie (or redirects) and then
+  checks the policy for what it shows.
 * ``@public("why")`` — reads or changes nothing protected (sign-in page, typing into a form).
 
 HTTP endpoints carry ``@public_route("why")`` or are /api/v1 routes with an action; actors that
@@ -50,7 +52,7 @@ PUBLIC_ROUTES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Marker:
-    kind: Literal["protected", "self_checked", "signed_in", "public"]
+    kind: Literal["protected", "self_checked", "signed_in", "page_load", "public"]
     action: str | None = None
     reason: str = ""
 
@@ -171,6 +173,12 @@ def signed_in(fn: F) -> F:
         return None if user is not None and str(user.user_id) == state._user_id else _refusal(False)
 
     return _mark(_enforcing(fn, check), Marker("signed_in"))
+
+
+def page_load(fn: F) -> F:
+    """A page's on_load: it reads the cookie itself (``_begin``), redirects to sign-in when
+    there is none, and decides what to show with the policy (each check is inside)."""
+    return _mark(fn, Marker("page_load"))
 
 
 def public(reason: str) -> Callable[[F], F]:

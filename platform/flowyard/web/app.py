@@ -8,12 +8,18 @@ from flowyard.api.auth_routes import auth_app
 from flowyard.api.hooks_routes import hooks_app
 from flowyard.api.oauth_routes import oauth_app
 from flowyard.api.security_headers import security_headers
+from flowyard.api.v1.app import api_app
 from flowyard.web.pages import (
+    api_keys,
+    audit,
+    compliance,
     home,
     integrations,
     invite,
     login,
     runs,
+    security,
+    security_login,
     settings,
     tenant,
     webhooks,
@@ -21,9 +27,24 @@ from flowyard.web.pages import (
 )
 
 app = rx.App(
-    api_transformer=[auth_app(), oauth_app(), security_headers, hooks_app()],  # hooks last
+    api_transformer=[auth_app(), oauth_app(), api_app(), security_headers, hooks_app()],
     head_components=[rx.el.meta(name="robots", content="noindex")],
 )
 
-for page in (login, home, tenant, settings, invite, webhooks, workflows, runs, integrations):
+for page in (
+    login,
+    home,
+    tenant,
+    settings,
+    invite,
+    webhooks,
+    workflows,
+    runs,
+    integrations,
+    security,
+    security_login,
+    api_keys,
+    audit,
+    compliance,
+):
     page.add_to(app)

@@ -83,6 +83,18 @@ def nav_items(active: str) -> rx.Component:
             SessionState.can_open_settings,
             _nav_link("Settings", "/settings", "settings", active == "settings"),
         ),
+        _nav_link("Security", "/security", "shield_check", active == "security"),
+        rx.cond(
+            SessionState.can_open_settings,
+            rx.fragment(
+                _nav_link("API keys", "/api-keys", "key_round", active == "api_keys"),
+                _nav_link("Audit trail", "/audit", "scroll_text", active == "audit"),
+            ),
+        ),
+        rx.cond(
+            SessionState.can_view_agency,
+            _nav_link("Compliance", "/compliance", "badge_check", active == "compliance"),
+        ),
         spacing="1",
         width="100%",
         role="navigation",

@@ -40,6 +40,7 @@ def login_page() -> rx.Component:
                                           auto_complete="current-password", id="password")),
             hidden("next", LoginState.next_path),
             brand_button("Sign in", type="submit", width="100%", id="sign-in"),
+            rx.link("Forgot your password?", href="/reset", size="2", id="forgot"),
             rx.cond(
                 LoginState.support_email != "",
                 rx.text("Trouble signing in? Write to ",

@@ -8,6 +8,7 @@ import reflex as rx
 from sqlmodel import select
 
 from flowyard.db import agency_session
+from flowyard.security.guard import page_load
 from flowyard.web.state.session import SessionState
 from tenants.models import Tenant
 
@@ -18,6 +19,7 @@ class HomeState(SessionState):
     load_error: str = ""
 
     @rx.event
+    @page_load
     def load(self):  # type: ignore[no-untyped-def]
         """Agency people see their clients; someone with one client goes straight to it."""
         self.loaded, self.load_error, self.clients = False, "", []

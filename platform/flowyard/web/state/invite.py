@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from flowyard.security import auth
+from flowyard.security.guard import public
 from flowyard.security.passwords import WeakPassword, check_strength
 from flowyard.web.branding import safe_color, text_on
 from flowyard.web.state.session import SessionState
@@ -36,6 +37,7 @@ class InviteState(SessionState):
     errors: dict[str, str] = {}
 
     @rx.event
+    @public("the invitation token in the URL is the credential")
     def load(self) -> None:
         self.loaded, self.found, self.errors = False, False, {}
         self._clear_identity()
@@ -58,6 +60,7 @@ class InviteState(SessionState):
         self.loaded = True
 
     @rx.event
+    @public("checks typed fields only; the native post does the real work")
     def check(self, form: dict[str, str]) -> rx.event.EventSpec | None:
         """Validate before the real post, so mistakes show next to the right field."""
         errors: dict[str, str] = {}

@@ -15,6 +15,7 @@ import reflex as rx
 
 from flowyard.security import auth
 from flowyard.security.access import AgencyAccess, TenantAccess, access_for
+from flowyard.security.guard import public
 from flowyard.security.permissions import allowed
 from flowyard.web.branding import NEUTRAL_COLOR, safe_color, text_on
 from tenants.models import Agency
@@ -123,6 +124,7 @@ class SessionState(rx.State):
         return uuid.UUID(self._user_id) if self._user_id else None
 
     @rx.event
+    @public("navigation only: redirects to a client in the user's own list; that page checks")
     def switch_tenant(self, slug: str) -> rx.event.EventSpec | None:
         """Open another client account from the header switcher."""
         if any(link["slug"] == slug for link in self.tenant_links):

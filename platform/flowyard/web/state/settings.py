@@ -14,7 +14,9 @@ import reflex as rx
 from sqlalchemy.exc import IntegrityError
 
 from flowyard.db import agency_session, tenant_session
+from flowyard.security import audit
 from flowyard.security.access import AgencyAccess, access_for
+from flowyard.security.guard import page_load, public, self_checked
 from flowyard.security.permissions import Forbidden, allowed, require
 from flowyard.web.branding import safe_color
 from flowyard.web.state.session import SessionState, find_tenant
@@ -48,6 +50,7 @@ class SettingsState(SessionState):
 
     # --- loading ------------------------------------------------------------------------
     @rx.event
+    @page_load
     def load(self):  # type: ignore[no-untyped-def]
         self.loaded = False
         self.branding_errors, self.client_errors, self.invite_errors = {}, {}, {}
@@ -91,18 +94,21 @@ class SettingsState(SessionState):
 
     # --- field setters (0.10 has no automatic setters) -------------------------------------
     @rx.event
+    @public("typing into the form; nothing is read or saved")
     def set_branding_field(self, field: str, value: str) -> None:
         if field in BRANDING_FIELDS:
             self.branding[field] = value[:2048]
             self.branding_errors.pop(field, None)
 
     @rx.event
+    @public("typing into the form; nothing is read or saved")
     def set_client_field(self, field: str, value: str) -> None:
         if field in CLIENT_FIELDS:
             self.new_client[field] = value[:200]
             self.client_errors.pop(field, None)
 
     @rx.event
+    @public("typing into the form; nothing is read or saved")
     def set_invite_field(self, field: str, value: str) -> None:
         if field in INVITE_FIELDS:
             self.invite[field] = value[:254]
@@ -110,6 +116,7 @@ class SettingsState(SessionState):
 
     # --- actions ------------------------------------------------------------------------
     @rx.event
+    @self_checked("agency.branding.edit")
     def save_branding(self):  # type: ignore[no-untyped-def]
         self.branding_errors = {}
         access = self._fresh_access()
@@ -136,8 +143,18 @@ class SettingsState(SessionState):
                 row = db.get(Agency, agency.agency_id)
                 if row is None:
                     raise InvalidInput("form", "This agency no longer exists.")
+                before = _branding_form(row)
                 service.update_branding(db, row, change)
                 self.branding = _branding_form(row)
+                changed = sorted(k for k in before if before[k] != self.branding.get(k))
+                audit.record(
+                    "settings.branding_changed",
+                    agency_id=agency.agency_id,
+                    actor_user_id=self._user_uuid(),
+                    target_type="agency",
+                    target_id=agency.agency_id,
+                    after={"changed": changed},
+                )
         except InvalidInput as bad:
             self.branding_errors = {bad.field: bad.message}
             return
@@ -148,6 +165,7 @@ class SettingsState(SessionState):
         yield rx.toast.success("Branding saved. Your clients see it on their next page.")
 
     @rx.event
+    @self_checked("tenant.create")
     def add_client(self):  # type: ignore[no-untyped-def]
         self.client_errors, self.added_client = {}, {}
         access = self._fresh_access()
@@ -176,6 +194,15 @@ class SettingsState(SessionState):
                     timezone=form.get("timezone", "").strip(),
                 )
                 added = {"name": tenant.name, "slug": tenant.slug}
+                audit.record(
+                    "tenant.create",
+                    agency_id=agency.agency_id,
+                    tenant_id=tenant.id,
+                    actor_user_id=self._user_uuid(),
+                    target_type="tenant",
+                    target_id=tenant.id,
+                    after={"plan": tenant.plan},
+                )
         except InvalidInput as bad:
             self.client_errors = {bad.field: bad.message}
             self.busy = ""
@@ -196,6 +223,7 @@ class SettingsState(SessionState):
         yield rx.toast.success(f"{added['name']} added.")
 
     @rx.event
+    @self_checked("tenant.user.invite")
     def send_invite(self):  # type: ignore[no-untyped-def]
         self.invite_errors, self.invite_link, self.invite_email = {}, "", ""
         access = self._fresh_access()
@@ -225,6 +253,16 @@ class SettingsState(SessionState):
         except InvalidInput as bad:
             self.invite_errors = {bad.field: bad.message}
             return
+        audit.record(
+            "tenant.user.invite",
+            agency_id=grant.agency_id,
+            tenant_id=grant.tenant_id,
+            actor_user_id=self._user_uuid(),
+            target_type="invitation",
+            target_id=made.invitation.id,
+            after={"role": str(made.invitation.role)},
+            details={"email": made.invitation.email},
+        )
         self.invite_email = made.invitation.email
         self.invite_link = f"{self._origin()}/invite/{made.token}"
         self.invite = {**self.invite, "email": ""}

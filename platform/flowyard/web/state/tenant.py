@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from flowyard.db import tenant_session
+from flowyard.security.guard import page_load
 from flowyard.security.permissions import allowed
 from flowyard.web.state.session import SessionState, find_tenant
 from tenants.models import Tenant
@@ -23,6 +24,7 @@ class TenantState(SessionState):
     loaded: bool = False
 
     @rx.event
+    @page_load
     def load(self):  # type: ignore[no-untyped-def]
         self.loaded, self.no_access, self.tenant, self.role_label = False, False, {}, ""
         yield
