@@ -13,6 +13,7 @@ import logging
 import time
 from typing import Any
 
+import psycopg
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -95,7 +96,7 @@ async def receive(request: Request) -> Response:
     )
     try:
         reply = await run_in_threadpool(ingest.accept, token, raw)
-    except (OperationalError, DBAPIError, DatabaseNotConfigured) as error:
+    except (OperationalError, DBAPIError, DatabaseNotConfigured, psycopg.OperationalError) as error:
         log.warning("hooks: database unavailable, answered 503 (%s)", type(error).__name__)
         return _json(503, {"error": UNAVAILABLE}, {"Retry-After": "30"})
     if reply.wait_for is not None:

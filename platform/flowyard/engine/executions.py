@@ -36,13 +36,9 @@ class CannotStart(ValueError):
 
 
 def _dispatch(db: Session, execution: Execution, *, delay_ms: int | None = None) -> None:
-    from flowyard.workers import engine_actors, outbox
+    from flowyard.workers import outbox
 
-    actor = (
-        engine_actors.run_execution_interactive
-        if execution.interactive
-        else (engine_actors.run_execution)
-    )
+    actor = dispatch_actor(execution)
     options = {"delay": delay_ms} if delay_ms else {}
     outbox.stage(
         db,
@@ -52,6 +48,45 @@ def _dispatch(db: Session, execution: Execution, *, delay_ms: int | None = None)
         tenant_id=execution.tenant_id,
         **options,
     )
+
+
+def new_execution(
+    tenant_id: uuid.UUID,
+    workflow_id: uuid.UUID,
+    version_id: uuid.UUID,
+    payload: Any,
+    *,
+    trigger_kind: str = "manual",
+    trigger_key: str | None = None,
+    interactive: bool = False,
+    parent: Execution | None = None,
+    parent_step_id: str | None = None,
+) -> Execution:
+    """The queued execution row (not yet added anywhere).
+
+    Shared by :func:`start_execution` and the webhook ingress's single-statement write, so
+    both store exactly the same row.
+    """
+    return Execution(
+        tenant_id=tenant_id,
+        workflow_id=workflow_id,
+        version_id=version_id,
+        trigger_kind=trigger_kind,
+        trigger_key=trigger_key,
+        trigger_payload=payloads.pack(payload),
+        interactive=interactive,
+        parent_execution_id=parent.id if parent else None,
+        parent_step_id=parent_step_id,
+    )
+
+
+def dispatch_actor(execution: Execution) -> Any:
+    """The Dramatiq actor that runs ``execution`` (interactive runs have their own queue)."""
+    from flowyard.workers import engine_actors
+
+    if execution.interactive:
+        return engine_actors.run_execution_interactive
+    return engine_actors.run_execution
 
 
 def start_execution(
@@ -86,15 +121,15 @@ def start_execution(
         ).first()
         if existing is not None:
             return existing
-    execution = Execution(
-        tenant_id=workflow.tenant_id,
-        workflow_id=workflow.id,
-        version_id=version_id,
+    execution = new_execution(
+        workflow.tenant_id,
+        workflow.id,
+        version_id,
+        payload,
         trigger_kind=trigger_kind,
         trigger_key=trigger_key,
-        trigger_payload=payloads.pack(payload),
         interactive=interactive,
-        parent_execution_id=parent.id if parent else None,
+        parent=parent,
         parent_step_id=parent_step_id,
     )
     db.add(execution)

@@ -99,12 +99,24 @@ def ensure_endpoints(db: Session, tenant_id: uuid.UUID) -> list[InboundEndpoint]
     return [endpoint_for(db, workflow) for workflow in workflows]
 
 
+def forget_cached(endpoint: InboundEndpoint) -> None:
+    """Drop this process's cached copy of the endpoint after a change.
+
+    Not needed for correctness — the ingress re-checks the stored settings in the same
+    statement that stores an event, in every process — it only saves a wasted round trip.
+    """
+    from flowyard.webhooks.fastpath import cache
+
+    cache.forget(endpoint_id=endpoint.id)
+
+
 def regenerate_token(db: Session, endpoint: InboundEndpoint) -> InboundEndpoint:
     """A new address; the old one stops working at once (404)."""
     endpoint.token = new_token()
     endpoint.token_rotated_at = clock.now()
     db.add(endpoint)
     db.commit()
+    forget_cached(endpoint)
     return endpoint
 
 
@@ -130,6 +142,7 @@ def set_verification(
         endpoint.secret = None
     db.add(endpoint)
     db.commit()
+    forget_cached(endpoint)
     return endpoint
 
 
@@ -145,6 +158,7 @@ def set_mode(
         endpoint.sync_timeout_seconds = timeout_seconds
     db.add(endpoint)
     db.commit()
+    forget_cached(endpoint)
     return endpoint
 
 

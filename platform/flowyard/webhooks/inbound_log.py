@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from flowyard.engine.executions import CannotStart, start_execution
 from flowyard.engine.models import Execution, Workflow
+from flowyard.webhooks import endpoints
 from flowyard.webhooks.models import InboundEndpoint, InboundEvent
 from flowyard.webhooks.requests import RawRequest, trigger_payload
 from tenants.validation import InvalidInput
@@ -73,6 +74,7 @@ def set_paused(db: Session, endpoint: InboundEndpoint, paused: bool) -> InboundE
     endpoint.paused = paused
     db.add(endpoint)
     db.commit()
+    endpoints.forget_cached(endpoint)
     return endpoint
 
 
@@ -94,4 +96,6 @@ def release_held(db: Session, endpoint: InboundEndpoint, *, resume: bool = True)
         event.note = "Released after pause."
         db.add(event)
     db.commit()
+    if resume:
+        endpoints.forget_cached(endpoint)
     return len(held)

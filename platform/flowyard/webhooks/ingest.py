@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -21,29 +20,20 @@ from flowyard import clock
 from flowyard.db import system_session
 from flowyard.engine.executions import start_execution
 from flowyard.engine.models import Workflow
-from flowyard.webhooks import endpoints
+from flowyard.webhooks import endpoints, fastpath
 from flowyard.webhooks.models import InboundEndpoint, InboundEvent
-from flowyard.webhooks.requests import RawRequest, UnreadableBody, dedupe_key, trigger_payload
+from flowyard.webhooks.replies import NOT_FOUND, Reply, accepted
+from flowyard.webhooks.requests import (
+    RawRequest,
+    UnreadableBody,
+    dedupe_key,
+    setup_call,
+    trigger_payload,
+)
 from flowyard.webhooks.schemes.asana import asana_handshake
 from flowyard.webhooks.verify import verify
 
 REJECTED_BODY_KEEP = 4096
-
-
-@dataclass
-class Reply:
-    """What the route sends back; ``wait_for`` asks it to wait for a synchronous result."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    wait_for: uuid.UUID | None = None
-    tenant_id: uuid.UUID | None = None
-    timeout: float = 0.0
-    event_id: str = ""
-
-
-NOT_FOUND = Reply(404, {"error": "Not found."})
 
 
 def _event(endpoint: InboundEndpoint, request: RawRequest, **values: Any) -> InboundEvent:
@@ -82,6 +72,7 @@ def _asana_handshake(endpoint: InboundEndpoint, request: RawRequest, db: Session
     db.add(endpoint)
     db.add(_event(endpoint, request, status="handshake", note="Asana handshake"))
     db.commit()
+    endpoints.forget_cached(endpoint)
     return Reply(200, {"ok": True}, {"X-Hook-Secret": secret})
 
 
@@ -89,13 +80,13 @@ def _verified_handshake(
     endpoint: InboundEndpoint, request: RawRequest, db: Session
 ) -> Reply | None:
     """Signed set-up calls (Slack's challenge, Xero's intent to receive): no run starts."""
-    name = endpoint.scheme.partition("?")[0]
-    data = request.json() if name in ("slack", "xero") else None
-    if name == "slack" and isinstance(data, dict) and data.get("type") == "url_verification":
+    kind = setup_call(endpoint.scheme, request)
+    if kind == "slack":
+        data = request.json()
         db.add(_event(endpoint, request, verified=True, status="handshake", note="Slack check"))
         db.commit()
         return Reply(200, {"challenge": data.get("challenge", "")})
-    if name == "xero" and isinstance(data, dict) and data.get("events") == []:
+    if kind == "xero":
         db.add(_event(endpoint, request, verified=True, status="handshake", note="Xero check"))
         db.commit()
         return Reply(200, None)
@@ -139,9 +130,15 @@ def _find_duplicate(db: Session, endpoint: InboundEndpoint, key: str) -> Inbound
 def accept(token: str, request: RawRequest) -> Reply:
     """Handle one request to ``/hooks/{token}`` (blocking; run it in a worker thread).
 
-    Uses a system session on purpose: until the token is resolved we do not know the
-    tenant; every row written carries the endpoint's ``tenant_id``.
+    The common case (a known endpoint, no sender id to dedupe on, no set-up call) is stored
+    by :mod:`flowyard.webhooks.fastpath` in one statement; everything else, and anything the
+    fast path is unsure about, takes the general path below. It uses a system session on
+    purpose: until the token is resolved we do not know the tenant; every row written
+    carries the endpoint's ``tenant_id``.
     """
+    fast = fastpath.try_accept(token, request)
+    if fast is not None:
+        return fast
     with system_session() as db:
         found = _lookup(db, token)
         if found is None:
@@ -197,12 +194,13 @@ def accept(token: str, request: RawRequest) -> Reply:
             event.execution_id = execution.id
         db.add(event)
         db.commit()
-        reply = Reply(202, {"event_id": str(event.id)}, event_id=str(event.id))
-        if endpoint.mode == "sync" and event.execution_id is not None:
-            reply.wait_for = event.execution_id
-            reply.tenant_id = endpoint.tenant_id
-            reply.timeout = float(endpoint.sync_timeout_seconds)
-        return reply
+        return accepted(
+            event.id,
+            event.execution_id,
+            mode=endpoint.mode,
+            tenant_id=endpoint.tenant_id,
+            sync_timeout_seconds=endpoint.sync_timeout_seconds,
+        )
 
 
 def count_events(db: Session, endpoint_id: uuid.UUID) -> int:

@@ -97,6 +97,19 @@ def trigger_payload(request: RawRequest, event_id: str, received_at: str) -> dic
     }
 
 
+def setup_call(scheme: str, request: RawRequest) -> str | None:
+    """``"slack"`` / ``"xero"`` for a provider's signed set-up call (no run starts), else None."""
+    name = scheme.partition("?")[0]
+    if name not in ("slack", "xero"):
+        return None
+    data = request.json()
+    if name == "slack" and isinstance(data, dict) and data.get("type") == "url_verification":
+        return "slack"
+    if name == "xero" and isinstance(data, dict) and data.get("events") == []:
+        return "xero"
+    return None
+
+
 # Headers that carry a sender's delivery id, most specific first.
 _ID_HEADERS = (
     "webhook-id",

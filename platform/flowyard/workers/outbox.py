@@ -9,7 +9,10 @@ a message is never lost.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import threading
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,17 +41,25 @@ class OutboxMessage(TenantOwned, SQLModel, table=True):
     attempts: int = Field(default=0)
 
 
-def stage(
-    db: Session, actor: dramatiq.Actor, *args: Any, tenant_id: uuid.UUID, **options: Any
+def message(
+    actor: dramatiq.Actor, *args: Any, tenant_id: uuid.UUID, **options: Any
 ) -> OutboxMessage:
-    """Store a message for ``actor`` in the current transaction; it is sent after commit."""
-    row = OutboxMessage(
+    """The outbox row for ``actor`` (not yet stored): shared by :func:`stage` and writers
+    that insert it with plain SQL in their own single statement."""
+    return OutboxMessage(
         tenant_id=tenant_id,
         actor=actor.actor_name,
         queue=actor.queue_name,
         args=[str(a) if isinstance(a, uuid.UUID) else a for a in args],
         options=options,
     )
+
+
+def stage(
+    db: Session, actor: dramatiq.Actor, *args: Any, tenant_id: uuid.UUID, **options: Any
+) -> OutboxMessage:
+    """Store a message for ``actor`` in the current transaction; it is sent after commit."""
+    row = message(actor, *args, tenant_id=tenant_id, **options)
     db.add(row)
     db.info.setdefault(_PENDING_KEY, []).append(row)
     return row
@@ -119,3 +130,84 @@ def relay_pending(*, older_than: timedelta = timedelta(seconds=2), limit: int = 
             sent += 1
         db.commit()
     return sent
+
+
+class _SentRowReaper:
+    """Deletes outbox rows that were already sent, in batches, from one background thread.
+
+    Why: a writer that sends its message right after its own commit (the webhook ingress)
+    would otherwise pay a second transaction per message just to delete the row. Here the
+    ids are collected and removed every ``interval`` seconds in one ``DELETE``.
+
+    The trade-off, on purpose: if this process dies (or the delete fails) before the batch
+    is removed, :func:`relay_pending` sends those messages a second time after ``older_than``.
+    Receivers are idempotent (an execution that is already running or finished is not run
+    again), so a rare duplicate message is harmless; a lost one is impossible because the
+    row is only ever deleted after its message was handed to the broker.
+    """
+
+    def __init__(self, interval: float = 0.05, batch: int = 1000) -> None:
+        self.interval = interval
+        self.batch = batch
+        self._ids: list[uuid.UUID] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def add(self, row_id: uuid.UUID) -> None:
+        with self._lock:
+            self._ids.append(row_id)
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._start()
+        if len(self._ids) >= self.batch:
+            self._wake.set()
+
+    def _start(self) -> None:
+        self._pid = os.getpid()
+        self._thread = threading.Thread(target=self._loop, name="outbox-reaper", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            self.flush()
+
+    def flush(self) -> int:
+        """Delete every collected row now; returns how many ids were in the batch."""
+        with self._lock:
+            ids, self._ids = self._ids, []
+        if ids:
+            _delete_sent(ids)
+        return len(ids)
+
+
+def _delete_sent(ids: list[uuid.UUID]) -> None:
+    from flowyard.db import get_engine
+
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    try:
+        with get_engine().begin() as conn:
+            conn.execute(table.delete().where(table.c.id.in_(ids)))
+    except Exception as error:  # the relay will resend; receivers are idempotent
+        log.warning("outbox: could not clear %d sent rows (%s)", len(ids), error)
+
+
+reaper = _SentRowReaper()
+atexit.register(reaper.flush)
+
+
+def send_now(row: OutboxMessage) -> bool:
+    """Send a committed row's message at once and have the reaper delete the row.
+
+    For writers that commit without an ORM session (so ``after_commit`` does not fire).
+    Returns False when Redis is unavailable: the row stays for :func:`relay_pending`.
+    """
+    try:
+        _send(row)
+    except Exception as error:  # Redis down: the relay will send it later
+        log.warning("outbox: could not send %s now (%s); relay will retry", row.actor, error)
+        return False
+    reaper.add(row.id)
+    return True
