@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import secrets
 from dataclasses import dataclass
 
 from flowyard import clock
@@ -68,7 +69,7 @@ def failed(email: str, ip: str | None) -> Locked | None:
         counter = f"fy:login:fail:{kind}:{subject}"
         pipe = r.pipeline()
         pipe.zremrangebyscore(counter, "-inf", now - WINDOW_SECONDS)
-        pipe.zadd(counter, {f"{now}": now})
+        pipe.zadd(counter, {f"{now}:{secrets.token_hex(4)}": now})
         pipe.zcard(counter)
         pipe.expire(counter, WINDOW_SECONDS)
         count = pipe.execute()[2]
