@@ -69,3 +69,10 @@ def _is_uuid(value: object) -> bool:
     except ValueError:
         return False
     return True
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_calls() -> object:
+    """Print how many requests schemathesis made (shown with -s or in the CI log)."""
+    yield
+    print(f"\nschemathesis: {STATS['calls']} requests checked against the OpenAPI document")
