@@ -12,6 +12,7 @@ from flowyard.api.v1.app import api_app
 from flowyard.web.pages import (
     api_keys,
     audit,
+    builder,
     compliance,
     home,
     integrations,
@@ -39,6 +40,7 @@ for page in (
     invite,
     webhooks,
     workflows,
+    builder,
     runs,
     integrations,
     security,

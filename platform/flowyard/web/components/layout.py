@@ -217,7 +217,7 @@ def header(active: str) -> rx.Component:
     )
 
 
-def shell(content: rx.Component, *, active: str) -> rx.Component:
+def shell(content: rx.Component, *, active: str, wide: bool = False) -> rx.Component:
     """Wrap a page's content in the branded template (or a loading line until we know who)."""
     return rx.cond(
         SessionState.signed_in,
@@ -238,7 +238,7 @@ def shell(content: rx.Component, *, active: str) -> rx.Component:
                     role="main",
                     padding=["16px", "20px", "32px"],
                     width="100%",
-                    max_width="1100px",
+                    max_width="none" if wide else "1100px",
                 ),
                 spacing="0",
                 align="start",
