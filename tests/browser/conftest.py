@@ -8,7 +8,9 @@ signs in as the user it needs. Failed tests leave a screenshot under ``test-arti
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -75,23 +77,32 @@ def browser_database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def web_url(browser_database_url: str) -> Iterator[str]:
+def app_env(browser_database_url: str) -> dict[str, str]:
+    """The environment the app (and its workers) run with: own database and Redis number.
+
+    ``FLOWYARD_BROWSER_REDIS_DB`` picks another Redis number when two people run the browser
+    tests on one machine at the same time.
+    """
+    redis_db = int(os.environ.get("FLOWYARD_BROWSER_REDIS_DB", BROWSER_REDIS_DB))
+    return {
+        **os.environ,
+        "DATABASE_URL": browser_database_url,
+        "REDIS_URL": services.with_redis_db(services.redis_url(), redis_db),
+        "FLOWYARD_ENV": "test",
+    }
+
+
+@pytest.fixture(scope="session")
+def web_url(app_env: dict[str, str]) -> Iterator[str]:
     """Base URL of the running app (``reflex run --env prod`` on a free port)."""
     import redis as redis_lib
 
-    redis_url = services.with_redis_db(services.redis_url(), BROWSER_REDIS_DB)
+    redis_url = app_env["REDIS_URL"]
     redis_lib.Redis.from_url(redis_url).flushdb()
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "web-browser-tests.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": browser_database_url,
-        "REDIS_URL": redis_url,
-        "FLOWYARD_ENV": "test",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    sandboxes = _start_sandboxes(f"http://127.0.0.1:{port}/oauth/callback", env)
+    env = {**app_env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     with log_path.open("w") as log:
         started = time.monotonic()
         process = start_web(port, env, cwd=REPO_ROOT, log=log)
@@ -106,25 +117,38 @@ def web_url(browser_database_url: str) -> Iterator[str]:
         print(f"\nWeb app ready on {base} after {took:.1f} s (log {log_path})")
         yield base
         stop_web(process)
-    sandboxes.stop()
     redis_lib.Redis.from_url(redis_url).flushdb()
 
 
-def _start_sandboxes(redirect_uri: str, env: dict[str, str]):  # type: ignore[no-untyped-def]
-    """The provider simulators (Xero, HubSpot, Asana) for this app, as in the demo: the app's
-    env points at them and its SSRF allow-list names their ports (added to any already set)."""
-    from flowyard.integrations import sandboxes as hosting
+@pytest.fixture(scope="session")
+def app_workers(app_env: dict[str, str], web_url: str) -> Iterator[None]:
+    """The worker pool and the scheduler, as ``flowyard up`` runs them, on the app's services.
 
-    host = hosting.SandboxHost().start(
-        [k for k in ("xero", "hubspot", "asana") if k in hosting.available()],
-        redirect_uris=[redirect_uri],
-    )
-    extra = host.env()
-    allow = ",".join(
-        filter(None, [env.get("FLOWYARD_HTTP_ALLOW", ""), extra.pop("FLOWYARD_HTTP_ALLOW")])
-    )
-    env.update(extra, FLOWYARD_HTTP_ALLOW=allow)
-    return host
+    Only tests that ask for it start it (runs started from the UI need it); it is started once
+    per session and stopped at the end. Logs go to ``test-artifacts/``.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    processes = []
+    for name, args in (
+        ("worker", ["worker", "--processes", "1", "--threads", "4"]),
+        ("scheduler", ["scheduler"]),
+    ):
+        log = (ARTIFACTS / f"browser-{name}.log").open("w")
+        processes.append((subprocess.Popen(
+            [sys.executable, "-m", "flowyard", *args], env=app_env, cwd=REPO_ROOT,
+            start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+        ), log))  # fmt: skip
+    yield
+    for process, _log in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    for process, log in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="session")
