@@ -87,6 +87,15 @@ def test_fast_path_stores_what_the_general_path_stores(tenant, redis, monkeypatc
         assert run.trigger_payload["query"] == {"a": "1"}
     # Both messages were sent and their rows cleared (the fast path's by the reaper).
     assert messages == []
+    # NULLs as the ORM stores them (JSON null in JSON columns, SQL NULL elsewhere).
+    from flowyard.db import get_engine
+
+    with get_engine().connect() as conn:
+        nulls = conn.execute(text(
+            "SELECT DISTINCT result IS NULL, error IS NULL, trigger_key IS NULL, "
+            "jsonb_typeof(trigger_payload) FROM execution WHERE tenant_id = :t"), {"t": tenant}
+        ).all()  # fmt: skip
+    assert nulls == [(False, False, True, "object")]
 
 
 def test_regenerated_token_is_refused_at_once_even_with_a_stale_cache(tenant, redis):

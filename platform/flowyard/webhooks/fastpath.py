@@ -28,13 +28,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, LargeBinary, Table
 
 from flowyard import clock
 from flowyard.db import get_engine
@@ -118,8 +117,6 @@ class EndpointCache:
 
 cache = EndpointCache()
 
-_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
-
 _LOAD = """
 SELECT e.id, e.tenant_id, e.workflow_id, e.scheme, e.secret, e.paused, e.mode,
        e.sync_timeout_seconds, w.enabled, w.published_version_id
@@ -139,16 +136,29 @@ WHERE e.id = %(c_endpoint_id)s AND e.token = %(c_token)s AND e.tenant_id = %(c_t
 """
 
 
-def _insert_from(table: Table, prefix: str, source: str) -> str:
-    """``INSERT INTO table (every column) SELECT <typed parameters> FROM source``.
+def _insert_from(table: Table, name: str, source: str) -> str:
+    """``INSERT INTO table (columns) SELECT … FROM source`` with the row in one JSON parameter.
 
-    Built from the model's table so a new column cannot be forgotten here.
+    Why JSON: one parameter per column (60 in all) made psycopg re-parse the statement on
+    every call (it caches statements of at most 50 parameters) and adapt each value in
+    Python; ``jsonb_populate_record`` types the values in PostgreSQL instead. Binary columns
+    (the raw body) get their own parameter. Built from the model's table, so a new column
+    cannot be forgotten here.
     """
-    names = ", ".join(f'"{c.name}"' for c in table.columns)
-    values = ", ".join(
-        f"%({prefix}{c.name})s::{c.type.compile(dialect=_DIALECT)}" for c in table.columns
+    names, values = [], []
+    for column in table.columns:
+        names.append(f'"{column.name}"')
+        if isinstance(column.type, LargeBinary):
+            values.append(f"%({name}_{column.name})s::bytea")
+        elif isinstance(column.type, JSON):  # the ORM stores None as JSON null here
+            values.append(f"COALESCE(r.\"{column.name}\", 'null'::jsonb)")
+        else:
+            values.append(f'r."{column.name}"')
+    record = f"jsonb_populate_record(NULL::{table.name}, %({name})s::jsonb) r"
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"SELECT {', '.join(values)} FROM {source}, {record}"
     )
-    return f"INSERT INTO {table.name} ({names}) SELECT {values} FROM {source}"
 
 
 _EVENT_TABLE: Table = InboundEvent.__table__  # type: ignore[attr-defined]
@@ -157,23 +167,31 @@ _OUTBOX_TABLE: Table = outbox.OutboxMessage.__table__  # type: ignore[attr-defin
 
 STORE_STARTED = (
     f"WITH ok AS ({_UNCHANGED}),\n"
-    f"ex AS ({_insert_from(_EXECUTION_TABLE, 'x_', 'ok')} RETURNING 1),\n"
-    f"ob AS ({_insert_from(_OUTBOX_TABLE, 'o_', 'ex')} RETURNING 1)\n"
-    f"{_insert_from(_EVENT_TABLE, 'e_', 'ok')} RETURNING id"
+    f"ex AS ({_insert_from(_EXECUTION_TABLE, 'execution', 'ok')} RETURNING 1),\n"
+    f"ob AS ({_insert_from(_OUTBOX_TABLE, 'message', 'ex')} RETURNING 1)\n"
+    f"{_insert_from(_EVENT_TABLE, 'event', 'ok')} RETURNING id"
 )
-STORE_HELD = f"WITH ok AS ({_UNCHANGED})\n{_insert_from(_EVENT_TABLE, 'e_', 'ok')} RETURNING id"
+STORE_HELD = f"WITH ok AS ({_UNCHANGED})\n{_insert_from(_EVENT_TABLE, 'event', 'ok')} RETURNING id"
 
 
-def _params(row: Any, table: Table, prefix: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+def _params(row: Any, table: Table, name: str) -> dict[str, Any]:
+    """The row as one JSON record (None left out) plus its binary columns."""
+    record: dict[str, Any] = {}
+    params: dict[str, Any] = {}
     for column in table.columns:
         value = getattr(row, column.key)
-        if isinstance(value, enum.Enum):
-            value = value.value
-        elif value is not None and isinstance(column.type, JSONB):
-            value = Jsonb(value)
-        values[prefix + column.name] = value
-    return values
+        if isinstance(column.type, LargeBinary):
+            params[f"{name}_{column.name}"] = value
+        elif value is None:
+            continue
+        elif isinstance(value, uuid.UUID | enum.Enum):
+            record[column.name] = str(value.value if isinstance(value, enum.Enum) else value)
+        elif isinstance(value, datetime):
+            record[column.name] = value.isoformat()
+        else:
+            record[column.name] = value
+    params[name] = Jsonb(record)
+    return params
 
 
 def _unchanged_params(config: EndpointConfig) -> dict[str, Any]:
@@ -304,9 +322,9 @@ def _store(
         message = outbox.message(dispatch_actor(execution), str(execution.tenant_id),
                                  str(execution.id), tenant_id=execution.tenant_id)  # fmt: skip
         statement = STORE_STARTED
-        params = {**_params(execution, _EXECUTION_TABLE, "x_"),
-                  **_params(message, _OUTBOX_TABLE, "o_")}  # fmt: skip
-    params.update(_params(event, _EVENT_TABLE, "e_"), **_unchanged_params(config))
+        params = {**_params(execution, _EXECUTION_TABLE, "execution"),
+                  **_params(message, _OUTBOX_TABLE, "message")}  # fmt: skip
+    params.update(_params(event, _EVENT_TABLE, "event"), **_unchanged_params(config))
     if cursor.execute(statement, params).fetchone() is None:
         cache.forget(config.token)  # the endpoint changed: decide afresh
         return None

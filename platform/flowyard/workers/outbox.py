@@ -186,10 +186,9 @@ class _SentRowReaper:
 def _delete_sent(ids: list[uuid.UUID]) -> None:
     from flowyard.db import get_engine
 
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
     try:
         with get_engine().begin() as conn:
-            conn.execute(table.delete().where(table.c.id.in_(ids)))
+            conn.exec_driver_sql("DELETE FROM outbox_message WHERE id = ANY(%(ids)s)", {"ids": ids})
     except Exception as error:  # the relay will resend; receivers are idempotent
         log.warning("outbox: could not clear %d sent rows (%s)", len(ids), error)
 
