@@ -113,13 +113,16 @@ def _setup_workflow(env: dict[str, str]) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def run_locust(host: str, path: str, users: int, seconds: int, workdir: Path) -> Figures:
+def run_locust(
+    host: str, path: str, users: int, seconds: int, workdir: Path, processes: int = 1
+) -> Figures:
     prefix = workdir / f"locust-{path.strip('/').replace('/', '_')[:10]}-{users}"
     env = {**os.environ, "TARGET_PATH": path}
+    forks = ["--processes", str(processes)] if processes > 1 else []
     subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
          "-r", str(users), "-t", f"{seconds}s", "--host", host, "--csv", str(prefix),
-         "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "5"],
+         "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "5", *forks],
         env=env, cwd=REPO_ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     with open(f"{prefix}_stats.csv", newline="") as handle:
@@ -133,6 +136,72 @@ def run_locust(host: str, path: str, users: int, seconds: int, workdir: Path) ->
         p95=float(row["95%"]),
         p99=float(row["99%"]),
     )
+
+
+def _server_command(server: str, target: str, port: int, workers: int, factory: bool) -> list[str]:
+    """Granian (what ``reflex run --env prod`` serves with) or uvicorn, for both apps alike."""
+    if server == "granian":
+        return [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+                "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+                "--no-access-log", *(["--factory"] if factory else []), target]  # fmt: skip
+    return [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+            *(["--factory"] if factory else []), target]  # fmt: skip
+
+
+class CpuMeter:
+    """CPU seconds used by each part of the run (process trees, our database's backends)."""
+
+    def __init__(self, database_url: str, groups: dict[str, subprocess.Popen[bytes]]) -> None:
+        self.database_url = database_url
+        self.groups = groups
+        self.start = self._sample()
+
+    def _tree(self, pid: int) -> float:
+        import psutil
+
+        total = 0.0
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            pass
+        return total
+
+    def _postgres(self) -> dict[str, float]:
+        """CPU of each backend serving our database (backends that exit are not counted)."""
+        import psutil
+
+        with psycopg.connect(_libpq(self.database_url)) as conn:
+            pids = [r[0] for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()").fetchall()]  # fmt: skip
+        used: dict[str, float] = {}
+        for pid in pids:
+            try:
+                times = psutil.Process(pid).cpu_times()
+                used[f"pg:{pid}"] = times.user + times.system
+            except psutil.Error:
+                pass
+        return used
+
+    def _sample(self) -> dict[str, float]:
+        import resource
+
+        sample = {name: self._tree(p.pid) for name, p in self.groups.items()}
+        sample.update(self._postgres())
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sample["locust"] = children.ru_utime + children.ru_stime
+        return sample
+
+    def split(self) -> str:
+        end = self._sample()
+        used = {k: v - self.start.get(k, 0.0) for k, v in end.items()}
+        backends = sum(v for k, v in used.items() if k.startswith("pg:"))
+        parts = {**{k: v for k, v in used.items() if not k.startswith("pg:")}, "postgres": backends}
+        return ", ".join(f"{k} {v:.1f}s" for k, v in parts.items())
 
 
 def _counts(database_url: str) -> tuple[int, int, int, float]:
@@ -168,8 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--worker-threads", type=int, default=8)
     parser.add_argument(
-        "--ingress-workers", type=int, default=2, help="uvicorn processes (ours and baseline)"
+        "--ingress-workers", type=int, default=2, help="server processes (ours and baseline)"
     )
+    parser.add_argument("--server", choices=["granian", "uvicorn"], default="granian",
+                        help="granian is what the web app runs on in production")  # fmt: skip
+    parser.add_argument("--locust-processes", type=int, default=1)
+    parser.add_argument("--no-bare", action="store_true", help="skip the baseline runs")
     args = parser.parse_args(argv)
 
     from flowyard.services.embedded import EmbeddedRedis
@@ -184,14 +257,13 @@ def main(argv: list[str] | None = None) -> int:
                    "FLOWYARD_ENV": "test", "FLOWYARD_TENANT_CONCURRENCY": "200"}  # fmt: skip
             token = _setup_workflow(env)
             hooks_port, bare_port = _free_port(), _free_port()
-            uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--log-level",
-                       "warning", "--no-access-log"]  # fmt: skip
-            hooks_app = ["--factory", "flowyard.api.hooks_routes:hooks_app", "--port",
-                         str(hooks_port), "--workers", str(args.ingress_workers)]  # fmt: skip
-            processes.append(_spawn([*uvicorn, *hooks_app], env, workdir / "hooks.log"))
-            bare_app = ["load.bare_app:app", "--port", str(bare_port), "--workers",
-                        str(args.ingress_workers)]  # fmt: skip
-            processes.append(_spawn([*uvicorn, *bare_app], env, workdir / "bare.log"))
+            workers = args.ingress_workers
+            hooks_cmd = _server_command(args.server, "flowyard.api.hooks_routes:hooks_app",
+                                        hooks_port, workers, factory=True)  # fmt: skip
+            processes.append(_spawn(hooks_cmd, env, workdir / "hooks.log"))
+            bare_cmd = _server_command(args.server, "load.bare_app:app", bare_port, workers,
+                                       factory=False)  # fmt: skip
+            processes.append(_spawn(bare_cmd, env, workdir / "bare.log"))
             processes.append(_spawn([sys.executable, "-m", "dramatiq", "flowyard.workers.actors",
                                      "--processes", "1", "--threads", str(args.worker_threads),
                                      "--queues", "executions", "events"],
@@ -199,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             hooks, bare = f"http://127.0.0.1:{hooks_port}", f"http://127.0.0.1:{bare_port}"
             _wait_http(f"{hooks}/hooks/{'x' * 43}")
             _wait_http(f"{bare}/bare")
-            print(f"Webhook ingest load on 127.0.0.1 ({os.cpu_count()} CPUs), "
+            print(f"Webhook ingest load on 127.0.0.1 ({os.cpu_count()} CPUs, load average "
+                  f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}), {args.server} x{workers}, "
                   f"{args.seconds} s per step; logs in {workdir}\n")  # fmt: skip
             header = (f"{'senders':>7} {'sent':>7} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
                       f"{'p99 ms':>7} {'stored':>7} {'executed':>8} {'exec/s':>7} {'lost':>5} "
@@ -209,13 +282,22 @@ def main(argv: list[str] | None = None) -> int:
             total_lost = 0
             for users in args.users:
                 _reset(database_url)
-                ours = run_locust(hooks, f"/hooks/{token}", users, args.seconds, workdir)
+                meter = CpuMeter(database_url, {"ingress": processes[0], "worker": processes[2]})
+                ours = run_locust(hooks, f"/hooks/{token}", users, args.seconds, workdir,
+                                  args.locust_processes)  # fmt: skip
+                cpu = meter.split()
                 accepted = ours.sent - ours.failed
                 time.sleep(1)  # requests in flight when Locust stopped still get stored
                 stored, done, span = _wait_executed(database_url, timeout=300)
                 lost = max(accepted - stored, 0) + max(stored - done, 0)  # accepted but not run
                 total_lost += lost
-                base = run_locust(bare, "/bare", users, args.seconds, workdir)
+                base = (
+                    Figures(users, 0, 0, 0.0, 0.0, 0.0, 0.0)
+                    if args.no_bare
+                    else run_locust(
+                        bare, "/bare", users, args.seconds, workdir, args.locust_processes
+                    )
+                )
                 redis_lib_flush(redis_url)
                 ratio = ours.rps / base.rps if base.rps else 0.0
                 exec_rate = done / span if span else 0.0
@@ -223,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{ours.p95:>7.0f} {ours.p99:>7.0f} {stored:>7} {done:>8} "
                       f"{exec_rate:>7.0f} {lost:>5} {base.rps:>10.0f} {base.p95:>8.0f} "
                       f"{ratio:>6.0%}", flush=True)  # fmt: skip
+                print(f"        CPU while sending: {cpu}; load average "
+                      f"{os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
                 if ours.failed:
                     print(f"        ({ours.failed} requests were not answered 202)")
             print(f"\nLost events in total: {total_lost} (sent = stored = executed when 0).")
