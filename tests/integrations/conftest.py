@@ -8,33 +8,13 @@ state.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 from integration_people import Person, make_person
 
 from connectors.sandbox_kit import ManualClock
-from support import services
 
 PUBLIC_BASE = "http://127.0.0.1:9"
 REDIRECT_URI = f"{PUBLIC_BASE}/oauth/callback"
-
-
-@pytest.fixture(scope="session")
-def redis_server_url() -> Iterator[str]:
-    url = services.with_redis_db(services.redis_url(), 11)
-    previous = os.environ.get("REDIS_URL")
-    os.environ["REDIS_URL"] = url
-    from flowyard.settings import get_settings
-
-    get_settings.cache_clear()
-    yield url
-    if previous is None:
-        os.environ.pop("REDIS_URL", None)
-    else:
-        os.environ["REDIS_URL"] = previous
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -47,13 +47,15 @@ def _count(tenant_id: uuid.UUID, status: str) -> int:
 
 
 def _workers(n: int) -> list[subprocess.Popen[bytes]]:
+    """``n`` worker processes plus the scheduler (outbox relay, sweeper), as in production."""
+    commands = [["worker", "--processes", "1", "--threads", "4"]] * n + [["scheduler"]]
     return [
         subprocess.Popen(
-            [sys.executable, "-m", "flowyard", "worker", "--processes", "1", "--threads", "4"],
+            [sys.executable, "-m", "flowyard", *command],
             env=dict(os.environ), cwd=REPO_ROOT, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        for _ in range(n)
+        for command in commands
     ]  # fmt: skip
 
 

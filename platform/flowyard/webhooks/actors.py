@@ -41,7 +41,7 @@ def _limits(subscription_id: str, in_flight: int, per_second: int):  # type: ign
             _limiter_backend(), f"webhook-inflight:{subscription_id}", limit=in_flight, ttl=ttl
         ),
         WindowRateLimiter(
-            _limiter_backend(), f"webhook-rate:{subscription_id}", limit=per_second, window=1000
+            _limiter_backend(), f"webhook-rate:{subscription_id}", limit=per_second, window=1
         ),
     )
 
