@@ -6,6 +6,7 @@ from flowyard.engine import models as engine_models
 from flowyard.integrations import models as integration_models
 from flowyard.security import models as security_models
 from flowyard.security import sessions as login_sessions
+from flowyard.security import sso_models
 from flowyard.triggers import models as trigger_models
 from flowyard.webhooks import models as webhook_models
 from flowyard.workers import outbox
@@ -22,5 +23,6 @@ TABLE_MODULES = (
     webhook_models,
     integration_models,
     security_models,
+    sso_models,
 )
 metadata = SQLModel.metadata
