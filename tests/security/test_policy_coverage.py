@@ -85,20 +85,6 @@ PENDING: dict[str, str] = {
     "RunsState.set_status_filter": "builder helper (runs UI)",
     "RunsState.set_workflow_filter": "builder helper (runs UI)",
     "RunsState.tick": "builder helper (runs UI)",
-    "WebhooksState.create_subscription": "webhooks helper",
-    "WebhooksState.load": "webhooks helper",
-    "WebhooksState.refresh": "webhooks helper",
-    "WebhooksState.regenerate": "webhooks helper",
-    "WebhooksState.replay_delivery": "webhooks helper",
-    "WebhooksState.replay_event": "webhooks helper",
-    "WebhooksState.replay_failed_today": "webhooks helper",
-    "WebhooksState.save_verification": "webhooks helper",
-    "WebhooksState.send_test": "webhooks helper",
-    "WebhooksState.set_form_field": "webhooks helper",
-    "WebhooksState.set_status_filter": "webhooks helper",
-    "WebhooksState.show_attempts": "webhooks helper",
-    "WebhooksState.toggle_pause": "webhooks helper",
-    "WebhooksState.toggle_subscription": "webhooks helper",
     "WorkflowsState.create": "builder helper",
     "WorkflowsState.load": "builder helper",
     "WorkflowsState.next_page": "builder helper",
@@ -113,7 +99,6 @@ PENDING: dict[str, str] = {
 PENDING_ROUTES: dict[str, str] = {
     "/oauth/start/{connector}": "integrations helper",
     "/oauth/callback": "integrations helper",
-    "/hooks/{token}": "webhooks helper: add @public_route to the endpoint",
 }
 
 

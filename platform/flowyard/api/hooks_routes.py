@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from flowyard.db.engine import DatabaseNotConfigured
+from flowyard.security.guard import public_route
 from flowyard.settings import get_settings
 from flowyard.webhooks import ingest, respond
 from flowyard.webhooks.requests import RawRequest
@@ -78,6 +79,7 @@ async def _wait_for_result(reply: ingest.Reply) -> Response:
     return _json(202, reply.body)
 
 
+@public_route("provider webhooks: the unguessable token and the signature are the credential")
 async def receive(request: Request) -> Response:
     token = request.path_params["token"]
     if not 20 <= len(token) <= 64:

@@ -14,6 +14,7 @@ import reflex as rx
 from flowyard import clock
 from flowyard.db import agency_session, tenant_session
 from flowyard.security.access import access_for
+from flowyard.security.guard import page_load, protected, public, self_checked
 from flowyard.security.permissions import allowed
 from flowyard.web.state.session import SessionState, find_tenant
 from flowyard.web.state.tenant import slug_from_path
@@ -21,7 +22,8 @@ from flowyard.webhooks import delivery, endpoints, fanout, inbound_log, overview
 from flowyard.webhooks.models import WebhookSubscription
 from tenants.validation import InvalidInput
 
-MANAGE = "tenant.user.invite"
+MANAGE = "webhook.manage"
+VIEW = "webhook.view"
 SCHEME_OPTIONS = [{"value": k or "none", "label": v} for k, v in endpoints.SCHEME_LABELS.items()]
 EVENT_OPTIONS = [{"value": k, "label": v} for k, v in subscriptions.EVENT_TYPES.items()]
 
@@ -45,6 +47,7 @@ class WebhooksState(SessionState):
 
     # --- loading ------------------------------------------------------------------------
     @rx.event
+    @page_load
     def load(self):  # type: ignore[no-untyped-def]
         self.loaded, self.no_access, self.new_secret, self.form_error = False, False, "", ""
         self.attempts, self.attempts_for = [], ""
@@ -72,6 +75,9 @@ class WebhooksState(SessionState):
         self.loaded = True
 
     def _refresh(self) -> None:
+        if not self._may(VIEW):
+            self.inbound, self.subs, self.log = [], [], []
+            return
         status = "" if self.status_filter == "all" else self.status_filter
         if self.agency_view:
             with agency_session(uuid.UUID(self._agency_id)) as db:
@@ -86,35 +92,49 @@ class WebhooksState(SessionState):
             self.log = overview.deliveries(db, status=status)
 
     def _may_manage(self) -> bool:
-        """Re-check the cookie and role before any change (the page may be stale)."""
+        return self._may(MANAGE)
+
+    def _may(self, action_name: str) -> bool:
+        """Re-check the cookie and role before acting (the page may be stale)."""
         user = self._session_user()
-        if user is None or str(user.user_id) != self._user_id or not self._slug:
+        if user is None or str(user.user_id) != self._user_id:
+            return False
+        if self.agency_view:
+            return action_name == VIEW and any(
+                str(a.agency_id) == self._agency_id and allowed("agency.view", a.role)
+                for a in access_for(user.user_id)
+            )
+        if not self._slug:
             return False
         grant = find_tenant(access_for(user.user_id), self._slug)
         return (
             grant is not None
             and str(grant.tenant_id) == self._tenant_id
-            and allowed(MANAGE, grant.role)
+            and allowed(action_name, grant.role)
         )
 
     # --- filters and forms --------------------------------------------------------------
     @rx.event
+    @self_checked(VIEW)
     def set_status_filter(self, value: str) -> None:
         self.status_filter = value if value in ("all", "pending", "succeeded", "failed") else "all"
         self._refresh()
 
     @rx.event
+    @public("typing into the new-endpoint form; saving is checked")
     def set_form_field(self, field: str, value: str) -> None:
         if field in ("url", "description", "event_type"):
             self.form[field] = value[:2000]
             self.form_error = ""
 
     @rx.event
+    @self_checked(VIEW)
     def refresh(self) -> None:
         self._refresh()
 
     # --- outbound -----------------------------------------------------------------------
     @rx.event
+    @protected(MANAGE)
     def create_subscription(self):  # type: ignore[no-untyped-def]
         if not self._may_manage():
             self.form_error = "Only admins of this client account can add endpoints."
@@ -145,6 +165,7 @@ class WebhooksState(SessionState):
             return None
 
     @rx.event
+    @protected(MANAGE)
     def send_test(self, subscription_id: str):  # type: ignore[no-untyped-def]
         if not self._may_manage():
             yield rx.toast.error("Only admins of this client account can send tests.")
@@ -159,6 +180,7 @@ class WebhooksState(SessionState):
         yield rx.toast.success("Test event sent. It appears in the delivery log below.")
 
     @rx.event
+    @protected(MANAGE)
     def toggle_subscription(self, subscription_id: str) -> None:
         if not self._may_manage():
             return
@@ -169,6 +191,7 @@ class WebhooksState(SessionState):
         self._refresh()
 
     @rx.event
+    @protected(MANAGE)
     def replay_delivery(self, delivery_id: str):  # type: ignore[no-untyped-def]
         if not self._may_manage():
             return
@@ -178,6 +201,7 @@ class WebhooksState(SessionState):
         yield rx.toast.success("Sending it again.")
 
     @rx.event
+    @protected(MANAGE)
     def replay_failed_today(self, subscription_id: str):  # type: ignore[no-untyped-def]
         if not self._may_manage():
             return
@@ -190,13 +214,22 @@ class WebhooksState(SessionState):
         yield rx.toast.success(f"Sending {count} failed deliveries again.")
 
     @rx.event
+    @self_checked(VIEW)
     def show_attempts(self, delivery_id: str) -> None:
-        with tenant_session(uuid.UUID(self._tenant_id)) as db:
+        if not self._may(VIEW):
+            return
+        session = (
+            agency_session(uuid.UUID(self._agency_id))
+            if self.agency_view
+            else tenant_session(uuid.UUID(self._tenant_id))
+        )
+        with session as db:
             self.attempts = overview.attempts_of(db, delivery_id)
         self.attempts_for = delivery_id
 
     # --- inbound ------------------------------------------------------------------------
     @rx.event
+    @protected(MANAGE)
     def save_verification(self, form_data: dict):  # type: ignore[no-untyped-def]
         if not self._may_manage():
             yield rx.toast.error("Only admins of this client account can change this.")
@@ -220,6 +253,7 @@ class WebhooksState(SessionState):
         yield rx.toast.success("Saved. New requests are checked this way from now on.")
 
     @rx.event
+    @protected(MANAGE)
     def toggle_pause(self, endpoint_id: str):  # type: ignore[no-untyped-def]
         if not self._may_manage():
             return
@@ -237,6 +271,7 @@ class WebhooksState(SessionState):
         yield rx.toast.success(message)
 
     @rx.event
+    @protected(MANAGE)
     def regenerate(self, endpoint_id: str):  # type: ignore[no-untyped-def]
         if not self._may_manage():
             return
@@ -248,6 +283,7 @@ class WebhooksState(SessionState):
         yield rx.toast.success("New address made. Update it in the sending app.")
 
     @rx.event
+    @protected(MANAGE)
     def replay_event(self, event_id: str):  # type: ignore[no-untyped-def]
         if not self._may_manage():
             return
