@@ -23,6 +23,7 @@ from starlette.routing import Route
 from flowyard.integrations import messages, oauth
 from flowyard.security import auth
 from flowyard.security.access import tenant_access
+from flowyard.security.guard import public_route
 from flowyard.security.permissions import allowed
 from flowyard.security.sessions import COOKIE_NAME
 
@@ -45,6 +46,7 @@ def _dead_end(code: str, app: str = "") -> Response:
     return HTMLResponse(body, status_code=400, headers={"Cache-Control": "no-store"})
 
 
+@public_route("signed-in users only; checks connection.manage for the client itself")
 async def start(request: Request) -> Response:
     """Database and provider calls block, so they run in the thread pool, not the event loop."""
     return await run_in_threadpool(
@@ -89,6 +91,7 @@ def _start(
     return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
 
 
+@public_route("OAuth callback; the single-use state bound to the login session is the credential")
 async def callback(request: Request) -> Response:
     return await run_in_threadpool(
         _callback, dict(request.query_params), request.cookies.get(COOKIE_NAME)

@@ -45,6 +45,8 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/auth/sso/{agency}": "starts the agency's OpenID Connect sign-in",
     "/auth/sso/{agency}/callback": "OpenID Connect callback; the signed ID token is the credential",
     "/hooks/{token}": "provider webhooks: the unguessable token and signature are the credential",
+    "/oauth/start/{connector}": "signed-in users; checks connection.manage for the client itself",
+    "/oauth/callback": "OAuth callback; the single-use state bound to the login session",
     "/api/v1/openapi.json": "API description",
     "/api/v1/docs": "API documentation page",
 }

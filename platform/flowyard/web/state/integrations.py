@@ -15,6 +15,7 @@ from flowyard.db import tenant_session
 from flowyard.integrations import catalog, connections, messages, oauth, overview
 from flowyard.integrations.models import Connection
 from flowyard.security.access import access_for
+from flowyard.security.guard import page_load, protected, public, self_checked
 from flowyard.security.permissions import allowed
 from flowyard.web.state.session import SessionState, find_tenant
 from flowyard.web.state.tenant import slug_from_path
@@ -35,6 +36,7 @@ class IntegrationsState(SessionState):
     _tenant_id: str = ""
 
     @rx.event
+    @page_load
     def load(self):  # type: ignore[no-untyped-def]
         self.loaded, self.no_access, self.load_error = False, False, ""
         self.apps, self.cards, self.logs = [], [], []
@@ -65,6 +67,9 @@ class IntegrationsState(SessionState):
             yield rx.toast.error(messages.connect_error(params["error"], params.get("app", "")))
 
     def _refresh(self) -> None:
+        if not self._may("connection.view"):
+            self.cards, self.logs = [], []
+            return
         try:
             self.apps = overview.catalog_cards(self.slug, self.search, self.category)
             with tenant_session(uuid.UUID(self._tenant_id)) as db:
@@ -78,21 +83,27 @@ class IntegrationsState(SessionState):
             self.load_error = "We couldn't load your connections just now."
 
     @rx.event
+    @self_checked("connection.view")
     def retry(self) -> None:
         self._refresh()
 
     @rx.event
+    @public("filters the public app catalog; no client data")
     def set_search(self, value: str) -> None:
         self.search = value[:100]
         self.apps = overview.catalog_cards(self.slug, self.search, self.category)
 
     @rx.event
+    @public("filters the public app catalog; no client data")
     def set_category(self, value: str) -> None:
         self.category = "" if value == "all" else value
         self.apps = overview.catalog_cards(self.slug, self.search, self.category)
 
     def _may_manage(self) -> bool:
-        """Re-check the cookie and role before a change (the page may be stale)."""
+        return self._may("connection.manage")
+
+    def _may(self, action_name: str) -> bool:
+        """Re-check the cookie and role before acting (the page may be stale)."""
         user = self._session_user()
         if user is None or str(user.user_id) != self._user_id or not self.slug:
             return False
@@ -100,10 +111,11 @@ class IntegrationsState(SessionState):
         return (
             grant is not None
             and str(grant.tenant_id) == self._tenant_id
-            and allowed("connection.manage", grant.role)
+            and allowed(action_name, grant.role)
         )
 
     @rx.event
+    @protected("connection.manage")
     def disconnect(self, connection_id: str):  # type: ignore[no-untyped-def]
         if not self._may_manage():
             yield rx.toast.error(
