@@ -155,3 +155,27 @@ def test_a_token_copied_to_another_connection_does_not_decrypt(person, sandboxes
     other = connect_app(person, "hubspot")
     with pytest.raises(VaultError):
         tokens.unseal(row.secret, person.tenant_id, other.id)
+
+
+def test_connection_changes_are_on_the_audit_chain(db: str) -> None:
+    """Connect and disconnect are security-relevant: both append to the audit chain."""
+    from sqlmodel import select
+
+    from flowyard.db import system_session, tenant_session
+    from flowyard.integrations.connections import disconnect, save_new
+    from flowyard.integrations.tokens import TokenSet
+    from flowyard.security.audit import verify as verify_chain
+    from flowyard.security.models import AuditEvent
+    from support.engine import make_tenant
+
+    tenant = make_tenant()
+    with tenant_session(tenant) as session:
+        row = save_new(
+            session, tenant_id=tenant, connector_key="xero", app_name="Xero", auth_kind="oauth2",
+            tokens=TokenSet(access_token="a"), label="Demo Org", created_by=None, sandbox=True,
+        )  # fmt: skip
+        disconnect(session, row)
+    with system_session() as session:
+        actions = [e.action for e in session.exec(select(AuditEvent)).all()]
+    assert actions[-2:] == ["connection.created", "connection.disconnected"]
+    assert verify_chain().problems == []

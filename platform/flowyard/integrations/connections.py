@@ -91,9 +91,28 @@ def save_new(
     row.updated_at = now
     row.sandbox = sandbox
     db.add(row)
+    _audit(
+        db, "connection.created" if replace is None else "connection.reconnected", row, created_by
+    )
     db.commit()
     db.refresh(row)
     return row
+
+
+def _audit(db: Session, action: str, row: Connection, user_id: uuid.UUID | None) -> None:
+    """Connections hold the keys to a client's accounts: every change is on the audit chain."""
+    from flowyard.security import audit
+
+    audit.record(
+        action,
+        db=db,
+        tenant_id=row.tenant_id,
+        agency_id=audit.tenant_agency(db, row.tenant_id),
+        actor_user_id=user_id,
+        target_type="connection",
+        target_id=row.id,
+        after={"connector": row.connector_key, "status": str(row.status)},
+    )
 
 
 def mark_needs_reconnect(db: Session, row: Connection, app_name: str, cause: str) -> None:
@@ -130,7 +149,9 @@ def mark_needs_reconnect(db: Session, row: Connection, app_name: str, cause: str
     log.warning("connection %s needs reconnect: %s", row.id, cause)
 
 
-def disconnect(db: Session, row: Connection) -> TokenSet | None:
+def disconnect(
+    db: Session, row: Connection, *, user_id: uuid.UUID | None = None
+) -> TokenSet | None:
     """Forget the tokens (returns them once so the caller can revoke them at the provider)."""
     previous: TokenSet | None = None
     try:
@@ -143,5 +164,6 @@ def disconnect(db: Session, row: Connection) -> TokenSet | None:
     row.token_version += 1
     row.updated_at = clock.now()
     db.add(row)
+    _audit(db, "connection.disconnected", row, user_id)
     db.commit()
     return previous

@@ -129,7 +129,7 @@ class IntegrationsState(SessionState):
                 yield rx.toast.error("That connection was already removed.")
                 return
             key = row.connector_key
-            previous = connections.disconnect(db, row)
+            previous = connections.disconnect(db, row, user_id=uuid.UUID(self._user_id))
         if previous is not None:
             oauth.revoke(key, previous)
         self._refresh()
