@@ -1,0 +1,1 @@
+"""Benchmarks: print figures and ratios against a same-run baseline; never assert."""
