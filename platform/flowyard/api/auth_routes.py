@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from flowyard.security import auth, login_flow, mfa_pending
+from flowyard.security import auth, login_flow, mfa_pending, sso_login
 from flowyard.security.guard import public_route
 from flowyard.security.passwords import WeakPassword
 from flowyard.security.sessions import COOKIE_NAME
@@ -100,6 +100,8 @@ async def login(request: Request) -> Response:
     except InvalidInput:
         return _back_to_login("email", next_path)
     ip, agent = _client(request)
+    if await run_in_threadpool(sso_login.refuse_password, form.get("email", ""), ip=ip):
+        return _back_to_login("sso_required", next_path)
     outcome = await run_in_threadpool(
         login_flow.password_step, form.get("email", ""), form.get("password", ""), ip=ip,
         user_agent=agent, next_path=next_path,

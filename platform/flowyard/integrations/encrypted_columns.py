@@ -137,7 +137,7 @@ def remaining(ring: vault.Keyring | None = None) -> int:
 
 
 def _register_builtin() -> None:
-    """The platform's own vault columns (connections, webhooks, MFA secrets)."""
+    """The platform's own vault columns (connections, webhooks, MFA and OIDC secrets)."""
     register(EncryptedColumn("connection", "secret", ("id",),
                              lambda r: f"tenant:{r['tenant_id']}:connection:{r['id']}",
                              ("tenant_id",)))  # fmt: skip
@@ -150,3 +150,6 @@ def _register_builtin() -> None:
                                  ("agency_id",)))  # fmt: skip
     register(EncryptedColumn("mfa_enrolment", "secret", ("user_id",),
                              lambda r: f"user:{r['user_id']}:mfa-totp"))  # fmt: skip
+    register(EncryptedColumn("agency_sso", "client_secret", ("id",),
+                             lambda r: f"agency:{r['agency_id']}:oidc",
+                             ("agency_id",)))  # fmt: skip

@@ -8,6 +8,7 @@ from flowyard.api.auth_routes import auth_app
 from flowyard.api.hooks_routes import hooks_app
 from flowyard.api.oauth_routes import oauth_app
 from flowyard.api.security_headers import security_headers
+from flowyard.api.sso_routes import sso_app
 from flowyard.api.v1.app import api_app
 from flowyard.web.pages import (
     api_keys,
@@ -28,7 +29,7 @@ from flowyard.web.pages import (
 )
 
 app = rx.App(
-    api_transformer=[auth_app(), oauth_app(), api_app(), security_headers, hooks_app()],
+    api_transformer=[auth_app(), sso_app(), oauth_app(), api_app(), security_headers, hooks_app()],
     head_components=[rx.el.meta(name="robots", content="noindex")],
 )
 
