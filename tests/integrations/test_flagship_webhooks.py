@@ -30,7 +30,8 @@ pytestmark = pytest.mark.usefixtures("sandboxes")
 
 @pytest.fixture
 def worker(db: str, redis: str) -> Iterator[object]:
-    import flowyard.integrations.actors  # noqa: F401  (provider + actors before the worker)
+    # The provider and both sets of actors must be declared before the worker starts.
+    import flowyard.integrations.actors
     import flowyard.webhooks.actors  # noqa: F401
 
     register_webhook_connector()
@@ -145,9 +146,9 @@ def test_flagship_shopify_order_webhook_creates_one_xero_invoice(
 
     # Shopify retries the same delivery (same X-Shopify-Webhook-Id): no second run or invoice.
     again = shopify.webhooks.redeliver(delivery)
-    assert again.status == 202 and httpx.Response(200, content=again.response_body).json()[
-        "duplicate"
-    ]
+    assert (
+        again.status == 202 and httpx.Response(200, content=again.response_body).json()["duplicate"]
+    )
     time.sleep(0.5)
     assert len(_executions(person.tenant_id)) == 1 and len(org.invoices) == 1
 
@@ -163,7 +164,7 @@ def test_flagship_shopify_order_webhook_creates_one_xero_invoice(
 
 
 def _task_done_doc(asana_id: str, hubspot_id: str) -> dict[str, Any]:
-    """A completed Asana task whose name mentions a client's email makes them a customer.
+    """A completed Asana task makes the HubSpot contact whose email its name mentions a customer.
 
     The Asana connector has no "get task" action; completing an already-completed task is a
     no-op on Asana that returns the task, so it serves as the read. The HubSpot connector has no
@@ -176,15 +177,16 @@ def _task_done_doc(asana_id: str, hubspot_id: str) -> dict[str, Any]:
         action("task", "asana.complete_task", {"task_gid": {"var": f"{event}.resource.gid"}},
                connection_id=asana_id),
         action("contacts", "hubspot.list_contacts", {"limit": 100}, connection_id=hubspot_id),
-        action("match", "core.filter_list", {
-            "items": {"var": "steps.contacts.output.contacts"},
-            "rule": {"in": [{"var": "item.properties.email"},
-                            {"var": "steps.task.output.name"}]}}),  # fmt: skip
+        {"kind": "for_each", "id": "each", "name": "Each contact",
+         "items": {"var": "steps.contacts.output.contacts"}},
+        {"kind": "condition", "id": "mentioned", "name": "Named in the task?",
+         "rule": {"in": [{"var": "item.properties.email"}, {"var": "steps.task.output.name"}]}},
         action("update", "hubspot.update_contact",
-               {"contact_id": {"var": "steps.match.output.items.0.id"},
-                "properties": {"lifecyclestage": "customer"}}, connection_id=hubspot_id),
-    ], [("completed", "task", "true"), ("task", "contacts"), ("contacts", "match"),
-        ("match", "update")], trigger={"kind": "webhook", "settings": {}})  # fmt: skip
+               {"contact_id": {"var": "item.id"}, "properties": {"lifecyclestage": "customer"}},
+               connection_id=hubspot_id),
+    ], [("completed", "task", "true"), ("task", "contacts"), ("contacts", "each"),
+        ("each", "mentioned", "body"), ("mentioned", "update", "true")],
+        trigger={"kind": "webhook", "settings": {}})  # fmt: skip
 
 
 def test_flagship_asana_task_completed_webhook_updates_hubspot(
@@ -226,7 +228,6 @@ def test_flagship_asana_task_completed_webhook_updates_hubspot(
     assert "X-Hook-Signature" in delivery.headers
     ((_run, outputs),) = _wait_runs(person.tenant_id, 1)
     assert outputs["task"]["completed"] is True
-    assert outputs["match"]["count"] == 1
     assert portal.contacts[grace["id"]]["properties"]["lifecyclestage"] == "customer"
     others = [c for c in portal.contacts.values() if c["id"] != grace["id"]]
     assert [c["properties"]["lifecyclestage"] for c in others] == ["lead"]
