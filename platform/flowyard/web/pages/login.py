@@ -25,6 +25,23 @@ def _heading() -> rx.Component:
     )
 
 
+def _company_sign_in() -> rx.Component:
+    """SSO by email domain: the agency is found from the address, then /auth/sso/<agency>."""
+    return rx.form(
+        rx.vstack(
+            rx.separator(),
+            labelled("Work email", rx.input(name="sso_email", type="email", size="3",
+                                            id="sso-email", placeholder="you@company.com")),
+            rx.button("Sign in with your company account", type="submit", variant="outline",
+                      width="100%", id="sso-sign-in"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=LoginState.start_sso,
+        width="100%",
+    )  # fmt: skip
+
+
 def login_page() -> rx.Component:
     form = native_form(
         rx.vstack(
@@ -58,7 +75,7 @@ def login_page() -> rx.Component:
     )  # fmt: skip
     return rx.center(
         rx.card(
-            rx.vstack(_heading(), form, spacing="5", width="100%"),
+            rx.vstack(_heading(), form, _company_sign_in(), spacing="5", width="100%"),
             width="100%",
             max_width="400px",
             padding="28px",

@@ -7,6 +7,7 @@ import reflex as rx
 from flowyard.web.components.layout import shell
 from flowyard.web.components.widgets import brand_button, labelled, loading, notice
 from flowyard.web.state.security import SecurityState as S
+from flowyard.web.state.security_sso import SsoSettingsState as Sso
 
 
 def _codes() -> rx.Component:
@@ -138,6 +139,71 @@ def _policy() -> rx.Component:
     )
 
 
+def _sso_switch(field: str, value: rx.Var[bool], label: str) -> rx.Component:
+    return rx.hstack(
+        rx.switch(checked=value, on_change=lambda v: Sso.set_sso_flag(field, v), id=field),
+        rx.text(label),
+        align="center",
+    )
+
+
+def _sso_input(field: str, label: str, value: rx.Var[str], **props: object) -> rx.Component:
+    return labelled(
+        label,
+        rx.input(value=value, on_change=lambda v: Sso.set_sso_text(field, v), id=field, **props),
+    )
+
+
+def _sso() -> rx.Component:
+    """Single sign-on (OpenID Connect) for the agency; the secret is write-only."""
+    return rx.cond(
+        S.can_manage_policy,
+        rx.card(
+            rx.vstack(
+                rx.heading("Single sign-on (OpenID Connect)", size="5"),
+                rx.text(
+                    "Only people who already belong to your agency or its clients can sign in "
+                    "this way; a company account alone never creates an account here. Register "
+                    "this redirect address at your identity provider: ",
+                    rx.code(Sso.sso_callback_hint),
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.cond(Sso.sso_error != "", notice(Sso.sso_error)),
+                _sso_switch("sso_enabled", Sso.sso_enabled, "Allow signing in with the company "
+                            "account"),
+                _sso_input("sso_issuer", "Issuer URL", Sso.sso_issuer,
+                           placeholder="https://login.youragency.com"),
+                _sso_input("sso_client_id", "Client ID", Sso.sso_client_id),
+                _sso_input(
+                    "sso_secret",
+                    "Client secret (write-only)",
+                    Sso.sso_secret,
+                    type="password",
+                    auto_complete="off",
+                    placeholder=rx.cond(Sso.sso_has_secret, "Stored. Type to replace it.", ""),
+                ),
+                _sso_input("sso_domains", "Allowed email domains (comma-separated)",
+                           Sso.sso_domains, placeholder="youragency.com"),
+                _sso_switch("require_sso", Sso.require_sso, "Require single sign-on for agency "
+                            "staff (password sign-in refused)"),
+                _sso_switch("sso_counts_as_mfa", Sso.sso_counts_as_mfa, "Company sign-in "
+                            "counts as two-step sign-in (no extra code)"),
+                rx.hstack(
+                    rx.button("Save single sign-on", on_click=Sso.save_sso, variant="soft",
+                              id="sso-save"),
+                    rx.button("Test connection", on_click=Sso.test_sso_connection,
+                              variant="outline", id="sso-test"),
+                    spacing="3",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+        ),
+    )  # fmt: skip
+
+
 def security_page() -> rx.Component:
     return shell(
         rx.cond(
@@ -147,6 +213,7 @@ def security_page() -> rx.Component:
                 _mfa(),
                 _sessions(),
                 _policy(),
+                _sso(),
                 rx.hstack(
                     rx.link("API keys", href="/api-keys"),
                     rx.link("Audit trail", href="/audit"),
@@ -168,4 +235,4 @@ def security_page() -> rx.Component:
 
 
 def add_to(app: rx.App) -> None:
-    app.add_page(security_page, route="/security", title="Security", on_load=S.load)
+    app.add_page(security_page, route="/security", title="Security", on_load=[S.load, Sso.load_sso])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from urllib.parse import quote, urlencode
+
 import reflex as rx
 
 from flowyard.api.auth_routes import safe_next
-from flowyard.security import auth, throttle
+from flowyard.security import auth, sso, throttle
 from flowyard.security.guard import public
 from flowyard.web.branding import NEUTRAL_COLOR, safe_color, text_on
 from flowyard.web.state.session import SessionState
@@ -14,6 +17,20 @@ LOGIN_MESSAGES = {
     "credentials": "That email and password don't match an account.",
     "email": "Enter a valid email address.",
     "mfa_expired": "Your sign-in took too long or had too many wrong codes. Sign in again.",
+    "sso_required": 'Your agency signs you in with your company account. Use "Sign in with '
+    'your company account" below.',
+    "sso_state": "That company sign-in expired or was started in another browser. Try again.",
+    "sso_denied": "Sign-in was cancelled on your company's sign-in page.",
+    "sso_domain": "Your company account's email domain isn't allowed for this agency.",
+    "sso_unknown": "There's no account here for your company email. Ask an administrator of "
+    "your agency to invite you.",
+    "sso_unverified": "Your company account's email address isn't verified yet.",
+    "sso_unreachable": "We couldn't reach your company's sign-in service. Try again in a few "
+    "minutes.",
+    "sso_invalid": "Your company's sign-in answer couldn't be verified. Try again, or tell "
+    "your administrator.",
+    "sso_off": "Company sign-in isn't set up for that agency.",
+    "sso_none": "We don't know a company sign-in for that email. Sign in with your password.",
 }
 INFO_MESSAGES = {
     "sent": "If that email has an account, we've sent a link to reset the password. It works "
@@ -55,3 +72,15 @@ class LoginState(SessionState):
             self.brand_color = NEUTRAL_COLOR
         self.brand_text = text_on(self.brand_color)
         return None
+
+    @rx.event
+    @public("finds the company sign-in for an email's domain; reads no account data")
+    def start_sso(self, form: dict[str, str]) -> rx.event.EventSpec | None:
+        """Send the browser to ``/auth/sso/<agency>`` (a full navigation, not the router)."""
+        slug = sso.agency_for_email(str(form.get("sso_email", "")))
+        if slug is None:
+            self.error = LOGIN_MESSAGES["sso_none"]
+            return None
+        query = f"?{urlencode({'next': self.next_path})}" if self.next_path != "/" else ""
+        target = f"/auth/sso/{quote(slug, safe='')}{query}"
+        return rx.call_script(f"window.location.assign({json.dumps(target)})")
