@@ -147,3 +147,22 @@ def running_provider(**options: Any) -> Iterator[LocalOidcProvider]:
     with serving(provider.app()) as base_url:
         provider.issuer = base_url
         yield provider
+
+
+def main() -> None:
+    """Demo: ``cd tests && python -m support.oidc_provider 9400 you@youragency.com``; put
+    ``http://127.0.0.1:9400`` as the issuer, client ``flowyard-test``, secret
+    ``local-provider-secret`` on /security (FLOWYARD_ENV=development allows local http)."""
+    import sys
+
+    import uvicorn
+
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 9400
+    email = sys.argv[2] if len(sys.argv) > 2 else "someone@example.com"
+    provider = LocalOidcProvider(issuer=f"http://127.0.0.1:{port}")
+    provider.user = {"sub": email, "email": email, "email_verified": True, "name": email}
+    uvicorn.run(provider.app(), host="127.0.0.1", port=port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()
