@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from connectors.email.imap_trigger import NEW_EMAIL
-from marketplace.sdk import Action, ActionContext, AuthError, Connector, NetworkError
+from marketplace.sdk import Action, ActionContext, AuthError, BasicAuth, Connector, NetworkError
 
 
 class SendEmailInputs(BaseModel):
@@ -59,6 +59,10 @@ def send_email(ctx: ActionContext, inputs: SendEmailInputs) -> dict[str, Any]:
     }
 
 
+AUTH = BasicAuth(username_label="Mailbox username", password_label="Mailbox password")
+"""A mailbox (SMTP/IMAP host, port, username, password) connected from the Integrations page.
+Sending without a connection still uses the platform's SMTP settings."""
+
 connector = Connector(
     key="email",
     name="Email",
@@ -66,6 +70,7 @@ connector = Connector(
     description="Send email from your workflows.",
     icon="mail",
     categories=("built-in", "communication"),
+    auth=AUTH,
     actions=(
         Action("send", "Send an email", "Send a plain-text (and optional HTML) email.",
                SendEmailInputs, send_email),

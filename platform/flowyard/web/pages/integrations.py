@@ -145,10 +145,16 @@ def _app(app: rx.Var) -> rx.Component:
             rx.cond(
                 S.can_manage,
                 rx.cond(
-                    app["connectable"] != "",
-                    rx.link(brand_button("Connect " + app["name"]), href=app["connect_url"],
-                            reload_document=True, id="connect-" + app["key"]),
-                    rx.text("Not available on this server yet.", size="1", color_scheme="gray"),
+                    S.key_apps.contains(app["key"]),
+                    brand_button("Connect " + app["name"], id="connect-" + app["key"],
+                                 on_click=S.open_key_form(app["key"])),
+                    rx.cond(
+                        app["connectable"] != "",
+                        rx.link(brand_button("Connect " + app["name"]), href=app["connect_url"],
+                                reload_document=True, id="connect-" + app["key"]),
+                        rx.text("Not available on this server yet.", size="1",
+                                color_scheme="gray"),
+                    ),
                 ),
                 rx.text("Ask an administrator to connect it.", size="1", color_scheme="gray"),
             ),
@@ -158,9 +164,54 @@ def _app(app: rx.Var) -> rx.Component:
     )  # fmt: skip
 
 
+def _key_field(spec: rx.Var) -> rx.Component:
+    return rx.cond(
+        spec["kind"] == "checkbox",
+        rx.checkbox(spec["label"], name=spec["name"], default_checked=True,
+                    id="key-field-" + spec["name"]),
+        rx.vstack(
+            rx.text(spec["label"], as_="label", html_for="key-field-" + spec["name"], size="2"),
+            rx.input(name=spec["name"], id="key-field-" + spec["name"],
+                     type=rx.cond(spec["kind"] == "password", "password",
+                                  rx.cond(spec["kind"] == "number", "number", "text")),
+                     default_value=spec["default"], auto_complete="off", width="100%"),
+            spacing="1", width="100%",
+        ),
+    )  # fmt: skip
+
+
+def _key_form() -> rx.Component:
+    """Apps without a sign-in page: paste a key, or a mailbox's server and password."""
+    return rx.cond(
+        S.key_app != "",
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Connect " + S.key_app_name, size="4"),
+                    rx.text("We check these details with the app, then keep them encrypted.",
+                            size="2", color_scheme="gray"),
+                    rx.foreach(S.key_fields, _key_field),
+                    rx.cond(S.key_error != "", notice(S.key_error)),
+                    rx.hstack(
+                        brand_button("Connect", type="submit", loading=S.key_busy,
+                                     id="key-connect-submit"),
+                        rx.button("Cancel", type="button", variant="soft",
+                                  on_click=S.close_key_form),
+                        spacing="2",
+                    ),
+                    spacing="3", width="100%", max_width="420px",
+                ),
+                on_submit=S.connect_with_key, reset_on_submit=False, id="key-connect-form",
+            ),
+            width="100%",
+        ),
+    )  # fmt: skip
+
+
 def _catalog() -> rx.Component:
     return rx.vstack(
         rx.heading("Add an app", size="5", margin_top="8px"),
+        _key_form(),
         rx.flex(
             rx.input(placeholder="Search apps", value=S.search, on_change=S.set_search,
                      aria_label="Search apps", width="100%", max_width=["100%", "320px"]),

@@ -12,7 +12,7 @@ import uuid
 import reflex as rx
 
 from flowyard.db import tenant_session
-from flowyard.integrations import catalog, connections, messages, oauth, overview
+from flowyard.integrations import catalog, connections, key_connections, messages, oauth, overview
 from flowyard.integrations.models import Connection
 from flowyard.security.access import access_for
 from flowyard.security.guard import page_load, protected, public, self_checked
@@ -33,6 +33,12 @@ class IntegrationsState(SessionState):
     cards: list[dict[str, str]] = []
     logs: list[dict[str, str]] = []
     load_error: str = ""
+    key_apps: list[str] = []
+    key_app: str = ""
+    key_app_name: str = ""
+    key_fields: list[dict[str, str]] = []
+    key_error: str = ""
+    key_busy: bool = False
     _tenant_id: str = ""
 
     @rx.event
@@ -57,6 +63,7 @@ class IntegrationsState(SessionState):
         self.slug, self._tenant_id = slug, str(grant.tenant_id)
         self.can_manage = allowed("connection.manage", grant.role)
         self.categories = ["all", *catalog.categories()]
+        self.key_apps = [c.key for c in key_connections.key_connectors()]
         self._refresh()
         self.loaded = True
         params = self.router.url.query_parameters
@@ -135,3 +142,54 @@ class IntegrationsState(SessionState):
         self._refresh()
         yield rx.toast.success(f"{catalog.get(key).name} is disconnected. Workflows using it "
                                "will stop at that step until you connect it again.")  # fmt: skip
+
+    @rx.event
+    @protected("connection.manage")
+    def open_key_form(self, key: str) -> None:
+        """Show the key / password form for an app that has no "sign in with" page."""
+        self.key_error = ""
+        if not self._may_manage():
+            self.key_error = "Your role doesn't allow connecting apps. Ask an administrator."
+            return
+        found = next((c for c in key_connections.key_connectors() if c.key == key), None)
+        if found is None:
+            self.key_app, self.key_fields = "", []
+            return
+        self.key_app, self.key_app_name = found.key, found.name
+        self.key_fields = [
+            {"name": f.name, "label": f.label, "kind": f.kind, "default": f.default}
+            for f in key_connections.fields_for(found)
+        ]
+
+    @rx.event
+    @protected("connection.manage")
+    def close_key_form(self) -> None:
+        self.key_app, self.key_app_name, self.key_fields, self.key_error = "", "", [], ""
+
+    @rx.event
+    @protected("connection.manage")
+    def connect_with_key(self, form_data: dict[str, str]):  # type: ignore[no-untyped-def]
+        """Check the typed credentials (trying them with the app) and store them sealed."""
+        if not self._may_manage():
+            self.key_error = "Your role doesn't allow connecting apps. Ask an administrator."
+            return
+        if not self.key_app:
+            return
+        self.key_busy, self.key_error = True, ""
+        yield
+        try:
+            with tenant_session(uuid.UUID(self._tenant_id)) as db:
+                key_connections.connect_with_key(
+                    db,
+                    tenant_id=uuid.UUID(self._tenant_id),
+                    connector_key=self.key_app,
+                    values={k: str(v) for k, v in (form_data or {}).items()},
+                    user_id=uuid.UUID(self._user_id),
+                )
+        except key_connections.KeyConnectError as error:
+            self.key_error, self.key_busy = str(error), False
+            return
+        name = self.key_app_name
+        self.key_busy, self.key_app, self.key_app_name, self.key_fields = False, "", "", []
+        self._refresh()
+        yield rx.toast.success(messages.connected(name))
