@@ -156,7 +156,13 @@ def _tokens(connector: Connector, values: Mapping[str, str]) -> tuple[TokenSet, 
     if "api_key" in values:
         key = values["api_key"]
         return TokenSet(api_key=key), f"Key ending …{key[-4:]}"
-    extras = {k: v for k, v in values.items() if k not in ("username", "password")}
+    extras: dict[str, object] = {
+        k: v for k, v in values.items() if k not in ("username", "password")
+    }
+    if "port" in extras:
+        extras["port"] = int(values["port"])
+    if "ssl" in extras:
+        extras["ssl"] = bool(values["ssl"])
     if connector.key == "email":  # the mail actions read everything from ``ctx.credentials``
         extras = {**extras, "username": values["username"], "password": values["password"]}
     label = values["username"] + (f" at {values['host']}" if "host" in values else "")
