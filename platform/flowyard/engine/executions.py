@@ -38,7 +38,7 @@ class CannotStart(ValueError):
 def _dispatch(db: Session, execution: Execution, *, delay_ms: int | None = None) -> None:
     from flowyard.workers import outbox
 
-    actor = dispatch_actor(execution)
+    actor = dispatch_actor(execution.interactive)
     options = {"delay": delay_ms} if delay_ms else {}
     outbox.stage(
         db,
@@ -50,7 +50,7 @@ def _dispatch(db: Session, execution: Execution, *, delay_ms: int | None = None)
     )
 
 
-def new_execution(
+def execution_values(
     tenant_id: uuid.UUID,
     workflow_id: uuid.UUID,
     version_id: uuid.UUID,
@@ -61,30 +61,30 @@ def new_execution(
     interactive: bool = False,
     parent: Execution | None = None,
     parent_step_id: str | None = None,
-) -> Execution:
-    """The queued execution row (not yet added anywhere).
+) -> dict[str, Any]:
+    """The non-default columns of a new queued execution.
 
-    Shared by :func:`start_execution` and the webhook ingress's single-statement write, so
-    both store exactly the same row.
+    Shared by :func:`start_execution` and the webhook ingress's single-statement write
+    (which fills in the model's defaults itself), so both store exactly the same row.
     """
-    return Execution(
-        tenant_id=tenant_id,
-        workflow_id=workflow_id,
-        version_id=version_id,
-        trigger_kind=trigger_kind,
-        trigger_key=trigger_key,
-        trigger_payload=payloads.pack(payload),
-        interactive=interactive,
-        parent_execution_id=parent.id if parent else None,
-        parent_step_id=parent_step_id,
-    )
+    return {
+        "tenant_id": tenant_id,
+        "workflow_id": workflow_id,
+        "version_id": version_id,
+        "trigger_kind": trigger_kind,
+        "trigger_key": trigger_key,
+        "trigger_payload": payloads.pack(payload),
+        "interactive": interactive,
+        "parent_execution_id": parent.id if parent else None,
+        "parent_step_id": parent_step_id,
+    }
 
 
-def dispatch_actor(execution: Execution) -> Any:
-    """The Dramatiq actor that runs ``execution`` (interactive runs have their own queue)."""
+def dispatch_actor(interactive: bool) -> Any:
+    """The Dramatiq actor that runs an execution (interactive runs have their own queue)."""
     from flowyard.workers import engine_actors
 
-    if execution.interactive:
+    if interactive:
         return engine_actors.run_execution_interactive
     return engine_actors.run_execution
 
@@ -121,7 +121,7 @@ def start_execution(
         ).first()
         if existing is not None:
             return existing
-    execution = new_execution(
+    values = execution_values(
         workflow.tenant_id,
         workflow.id,
         version_id,
@@ -132,6 +132,7 @@ def start_execution(
         parent=parent,
         parent_step_id=parent_step_id,
     )
+    execution = Execution(**values)
     db.add(execution)
     _dispatch(db, execution)
     if not commit:
@@ -196,8 +197,7 @@ def finish(
     """Record the outcome, the plain-English summary, events, error workflow and parent."""
     from flowyard.triggers import events as platform_events
 
-    version = db.get(WorkflowVersion, execution.version_id)
-    document = WorkflowDocument.model_validate(version.document) if version else None
+    document = getattr(runner, "document", None) or _document_of(db, execution)
     now = clock.now()
     execution.status = status
     execution.finished_at = now
@@ -231,6 +231,7 @@ def finish(
         },
         source=f"execution:{execution.id}",
         commit=False,
+        inline=True,
     )
     if status is ExecutionStatus.FAILED and document and document.error_workflow_id:
         _start_error_workflow(db, execution, document.error_workflow_id, failure)
@@ -239,6 +240,11 @@ def finish(
         if parent is not None and not ExecutionStatus(parent.status).finished:
             _dispatch(db, parent)
     db.commit()
+
+
+def _document_of(db: Session, execution: Execution) -> WorkflowDocument | None:
+    version = db.get(WorkflowVersion, execution.version_id)
+    return WorkflowDocument.model_validate(version.document) if version else None
 
 
 def _emit_collected(db: Session, execution: Execution, events: list[Any]) -> None:
