@@ -188,12 +188,20 @@ def _refuse_owner_change(obj: object, attribute: str) -> None:
 def tenant_session(tenant_id: uuid.UUID) -> SQLModelSession:
     """A session that sees and writes only ``tenant_id``'s rows (and its agency's branding)."""
     session = SQLModelSession(get_engine(), expire_on_commit=False)
-    session.info[SCOPE_KEY] = Scope(system=True)
-    agency_id = session.execute(
-        select(Tenant.__table__.c.agency_id).where(Tenant.__table__.c.id == tenant_id)
-    ).scalar_one_or_none()
+    agency_id = _AGENCY_OF.get(tenant_id)
+    if agency_id is None:
+        session.info[SCOPE_KEY] = Scope(system=True)
+        agency_id = session.execute(
+            select(Tenant.__table__.c.agency_id).where(Tenant.__table__.c.id == tenant_id)
+        ).scalar_one_or_none()
+        if agency_id is not None:
+            _AGENCY_OF[tenant_id] = agency_id  # a tenant never changes agency
     session.info[SCOPE_KEY] = Scope(tenant_id=tenant_id, agency_id=agency_id)
     return session
+
+
+_AGENCY_OF: dict[uuid.UUID, uuid.UUID] = {}
+"""Tenant → agency, cached per process: every worker message opens a tenant session."""
 
 
 def agency_session(agency_id: uuid.UUID) -> SQLModelSession:

@@ -120,6 +120,7 @@ class ExecutionRunner:
         self.trigger = payloads.unpack(execution.trigger_payload)
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.children: list[uuid.UUID] = []
+        self.document = plan.document
 
     # ---------------------------------------------------------------- loading and saving
 

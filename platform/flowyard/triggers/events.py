@@ -37,29 +37,43 @@ def emit(
     *,
     source: str = "platform",
     commit: bool = True,
+    inline: bool = False,
 ) -> PlatformEvent:
+    """Store an event and fan it out: later via the outbox, or ``inline`` in this transaction
+    (used when a run finishes, saving a second message per execution)."""
     from flowyard.workers import engine_actors, outbox
 
     event = PlatformEvent(
         tenant_id=tenant_id, type=event_type[:200], payload=payloads.pack(payload), source=source
     )
     db.add(event)
-    outbox.stage(
-        db, engine_actors.dispatch_event, str(tenant_id), str(event.id), tenant_id=tenant_id
-    )
+    if inline:
+        db.flush()
+        fan_out(db, event)
+    else:
+        outbox.stage(
+            db, engine_actors.dispatch_event, str(tenant_id), str(event.id), tenant_id=tenant_id
+        )
     if commit:
         db.commit()
     return event
 
 
 def dispatch(db: Session, event_id: uuid.UUID) -> list[uuid.UUID]:
-    """Start matching workflows for one event (idempotent); return the executions started."""
+    """Fan out one stored event (idempotent: a dispatched event is not fanned out twice)."""
+    event = db.get(PlatformEvent, event_id)
+    if event is None or event.dispatched_at is not None:
+        return []
+    started = fan_out(db, event)
+    db.commit()
+    return started
+
+
+def fan_out(db: Session, event: PlatformEvent) -> list[uuid.UUID]:
+    """Start matching workflows and hand the event to sinks, in the caller's transaction."""
     from flowyard.engine.executions import CannotStart, start_execution
     from flowyard.engine.models import Workflow, WorkflowVersion
 
-    event = db.get(PlatformEvent, event_id)
-    if event is None:
-        return []
     payload = payloads.unpack(event.payload)
     started: list[uuid.UUID] = []
     workflows = db.exec(
@@ -84,7 +98,12 @@ def dispatch(db: Session, event_id: uuid.UUID) -> list[uuid.UUID]:
             continue
         try:
             execution = start_execution(
-                db, workflow, payload, trigger_kind="event", trigger_key=f"event:{event.id}"
+                db,
+                workflow,
+                payload,
+                trigger_kind="event",
+                trigger_key=f"event:{event.id}",
+                commit=False,
             )
             started.append(execution.id)
         except CannotStart:
@@ -93,7 +112,6 @@ def dispatch(db: Session, event_id: uuid.UUID) -> list[uuid.UUID]:
         sink(db, event)
     event.dispatched_at = clock.now()
     db.add(event)
-    db.commit()
     return started
 
 
