@@ -130,14 +130,36 @@ def create_invoice(ctx: ActionContext, inputs: CreateInvoiceInputs) -> Invoice:
     return _invoice(only(body, "Invoices"))
 
 
-def get_invoice(ctx: ActionContext, inputs: GetInvoiceInputs) -> Invoice:
-    return _invoice(only(call(ctx, "GET", f"{API}/Invoices/{inputs.invoice_id}"), "Invoices"))
+class InvoiceWithContact(Invoice):
+    """An invoice with who it is for, so a workflow can find that customer in another app."""
+
+    contact_name: str | None = None
+    contact_email: str | None = None
+
+
+def _fetch_invoice(ctx: ActionContext, invoice_id: str) -> dict[str, Any]:
+    return only(call(ctx, "GET", f"{API}/Invoices/{invoice_id}"), "Invoices")
+
+
+def get_invoice(ctx: ActionContext, inputs: GetInvoiceInputs) -> InvoiceWithContact:
+    """The invoice plus its contact's name and email (Xero's invoice may omit the email, in
+    which case the contact is read too: one extra call)."""
+    raw = _fetch_invoice(ctx, inputs.invoice_id)
+    contact = raw.get("Contact") or {}
+    if contact.get("ContactID") and not contact.get("EmailAddress"):
+        path = f"{API}/Contacts/{contact['ContactID']}"
+        contact = {**contact, **only(call(ctx, "GET", path), "Contacts")}
+    return InvoiceWithContact(
+        **_invoice(raw).model_dump(),
+        contact_name=contact.get("Name") or None,
+        contact_email=contact.get("EmailAddress") or None,
+    )
 
 
 def mark_invoice_paid(ctx: ActionContext, inputs: MarkInvoicePaidInputs) -> MarkInvoicePaidOutputs:
     amount = inputs.amount
     if amount is None:
-        amount = get_invoice(ctx, GetInvoiceInputs(invoice_id=inputs.invoice_id)).amount_due
+        amount = _invoice(_fetch_invoice(ctx, inputs.invoice_id)).amount_due
     payment: dict[str, Any] = {
         "Invoice": {"InvoiceID": inputs.invoice_id},
         "Account": {"Code": inputs.account_code},
@@ -186,8 +208,8 @@ ACTIONS = (
            UpdateContactInputs, update_contact, Contact),
     Action("create_invoice", "Create invoice", "Raise a sales invoice (ACCREC) for a contact.",
            CreateInvoiceInputs, create_invoice, Invoice),
-    Action("get_invoice", "Get invoice", "Fetch an invoice with its totals and status.",
-           GetInvoiceInputs, get_invoice, Invoice),
+    Action("get_invoice", "Get invoice", "Fetch an invoice with its totals, status and "
+           "contact (name and email).", GetInvoiceInputs, get_invoice, InvoiceWithContact),
     Action("mark_invoice_paid", "Mark invoice paid", "Record a payment against an invoice.",
            MarkInvoicePaidInputs, mark_invoice_paid, MarkInvoicePaidOutputs),
     Action("list_payments", "List payments", "Payments, optionally for one invoice, page by page.",

@@ -237,3 +237,60 @@ def test_flagship_asana_task_completed_webhook_updates_hubspot(
                              delivery.headers)  # fmt: skip
     assert forged.status == 401
     assert len(_executions(person.tenant_id)) == 1
+
+
+def test_flagship_xero_invoice_paid_webhook_updates_the_hubspot_contact(
+    person, sandboxes, worker, hooks_url
+):
+    xero, hubspot = connect_app(person, "xero"), connect_app(person, "hubspot")
+    event = "trigger.body.events.0"
+    document = doc("Paid invoices make customers", [
+        action("get", "xero.get_invoice", {"invoice_id": {"var": f"{event}.resourceId"}},
+               connection_id=str(xero.id)),
+        {"kind": "condition", "id": "paid", "name": "Paid?",
+         "rule": {"==": [{"var": "steps.get.output.status"}, "PAID"]}},
+        action("find", "hubspot.find_contact", {"email": {"var": "steps.get.output.contact_email"}},
+               connection_id=str(hubspot.id)),
+        action("update", "hubspot.update_contact",
+               {"contact_id": {"var": "steps.find.output.contact.id"},
+                "properties": {"lifecyclestage": "customer"}}, connection_id=str(hubspot.id)),
+    ], [("get", "paid"), ("paid", "find", "true"), ("find", "update")],
+        trigger={"kind": "webhook", "settings": {}})  # fmt: skip
+    _workflow, endpoint = _publish_hooked(person.tenant_id, document)
+    sim = sandboxes.simulators["xero"]
+    set_verification(person.tenant_id, endpoint, "xero", sim.webhook_key)
+    # Saving the delivery URL in Xero's portal: Xero's "intent to receive" check must pass
+    # (a correctly signed empty batch gets 200, a mis-signed one 401) and starts no run.
+    sim.set_delivery_url(f"{hooks_url}/hooks/{endpoint.token}")
+    assert sim.intent_to_receive() is True
+    assert _executions(person.tenant_id) == []
+
+    org = sim.default_org
+    contact = org.save_contact({"Name": "Grace Hopper Ltd", "EmailAddress": "grace@example.test"})
+    invoice = org.create_invoice({
+        "Type": "ACCREC", "Status": "AUTHORISED", "Contact": {"ContactID": contact["ContactID"]},
+        "LineItems": [{"Description": "Cakes", "Quantity": 2, "UnitAmount": 50,
+                       "AccountCode": "200"}],
+    })  # fmt: skip
+    portal = sandboxes.simulators["hubspot"].portal
+    lead = portal.create_contact({"email": "grace@example.test", "lifecyclestage": "lead"})
+    sim.pending_events[:] = [e for e in sim.pending_events if e["eventCategory"] == "INVOICE"]
+
+    (created,) = sim.deliver_events()  # INVOICE CREATE: not paid yet, nothing changes
+    assert created.status == 202, created.response_body
+    ((_run, first),) = _wait_runs(person.tenant_id, 1)
+    assert first["get"]["contact_email"] == "grace@example.test"
+    assert first["get"]["contact_name"] == "Grace Hopper Ltd"
+    assert first["find"] is None
+    assert portal.contacts[lead["id"]]["properties"]["lifecyclestage"] == "lead"
+
+    org.create_payment({"Invoice": {"InvoiceID": invoice["InvoiceID"]},
+                        "Account": {"Code": "090"}, "Amount": 100})  # fmt: skip
+    (paid,) = sim.deliver_events()  # INVOICE UPDATE
+    assert paid.status == 202, paid.response_body
+    second = _wait_runs(person.tenant_id, 2)[-1][1]
+    assert second["get"]["status"] == "PAID"
+    assert portal.contacts[lead["id"]]["properties"]["lifecyclestage"] == "customer"
+    again = sim.sender.post(paid.url, paid.body, paid.headers)  # Xero's retry: same body
+    assert again.status == 202 and b'"duplicate":true' in again.response_body.replace(b" ", b"")
+    assert len(_executions(person.tenant_id)) == 2
