@@ -46,6 +46,8 @@ def emit(
     event = PlatformEvent(
         tenant_id=tenant_id, type=event_type[:200], payload=payloads.pack(payload), source=source
     )
+    if inline:
+        event.dispatched_at = clock.now()  # fanned out below, in this very transaction
     db.add(event)
     if inline:
         db.flush()
@@ -110,8 +112,9 @@ def fan_out(db: Session, event: PlatformEvent) -> list[uuid.UUID]:
             continue
     for sink in list(_sinks):
         sink(db, event)
-    event.dispatched_at = clock.now()
-    db.add(event)
+    if event.dispatched_at is None:
+        event.dispatched_at = clock.now()
+        db.add(event)
     return started
 
 
