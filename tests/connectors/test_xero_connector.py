@@ -130,7 +130,8 @@ def test_create_and_get_invoice(xero: Xero) -> None:
     assert invoice["status"] == "AUTHORISED"
     assert Decimal(invoice["total"]) == Decimal("325.50")
     fetched = xero.run("get_invoice", {"invoice_id": invoice["invoice_id"]})
-    assert fetched == invoice
+    assert {k: fetched[k] for k in invoice} == invoice
+    assert (fetched["contact_name"], fetched["contact_email"]) == ("Acme Ltd", "ap@acme.test")
     with pytest.raises(NotFoundError):
         xero.run("get_invoice", {"invoice_id": "00000000-0000-0000-0000-000000000000"})
 

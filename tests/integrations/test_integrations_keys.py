@@ -84,11 +84,20 @@ def test_stripe_key_is_checked_sealed_and_shown_healthy(db, redis, stripe):
     assert credentials == {}
 
 
-def test_mailbox_login_is_tried_before_saving(db, redis):
+def test_mailbox_login_is_tried_before_saving(db, redis, monkeypatch):
+    from flowyard.settings import get_settings
+
     person = make_person()
     with ImapSandbox({"rosa@example.test": "correct horse"}) as imap:
         port = imap.port
         base = {"host": "127.0.0.1", "port": str(imap.port), "username": "rosa@example.test"}
+        # Internal addresses are refused like any step's request, unless allow-listed.
+        monkeypatch.delenv("FLOWYARD_HTTP_ALLOW", raising=False)
+        get_settings.cache_clear()
+        with pytest.raises(KeyConnectError, match=r"can't connect to 127\.0\.0\.1"):
+            _connect(person, "email", {**base, "password": "correct horse"})
+        monkeypatch.setenv("FLOWYARD_HTTP_ALLOW", f"127.0.0.1:{port}")
+        get_settings.cache_clear()
         with pytest.raises(KeyConnectError, match="port must be a number"):
             _connect(person, "email", {**base, "port": "imap", "password": "x"})
         with pytest.raises(KeyConnectError, match="refused that username and password"):
@@ -96,6 +105,7 @@ def test_mailbox_login_is_tried_before_saving(db, redis):
         with pytest.raises(KeyConnectError, match="couldn't reach the mail server"):
             _connect(person, "email", {**base, "password": "correct horse", "ssl": "on"})
         row = _connect(person, "email", {**base, "password": "correct horse"})
+    get_settings.cache_clear()
     assert row.auth_kind == "basic"
     assert row.account_label == "rosa@example.test at 127.0.0.1"
     sealed = token_vault.unseal(row.secret, person.tenant_id, row.id)

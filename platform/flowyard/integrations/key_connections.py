@@ -21,7 +21,8 @@ from sqlmodel import Session
 from flowyard.integrations import catalog, config, connections
 from flowyard.integrations.models import Connection
 from flowyard.integrations.tokens import TokenSet
-from flowyard.net import SyncGuardedTransport
+from flowyard.net import DestinationRefused, SyncGuardedTransport
+from flowyard.net.ssrf import check_host
 from flowyard.settings import get_settings
 from marketplace import registry
 from marketplace.sdk import ApiKeyAuth, BasicAuth, Connector
@@ -123,6 +124,12 @@ def _check_stripe(connector: Connector, values: Mapping[str, str]) -> None:
 def _check_mailbox(_connector: Connector, values: Mapping[str, str]) -> None:
     """Email: sign in to the IMAP mailbox, which is what the incoming-mail trigger does."""
     host, port = values["host"], int(values["port"])
+    try:  # the same outbound rules as every step's HTTP: no private or internal addresses
+        check_host(host, port, allow=get_settings().http_allow_entries)
+    except DestinationRefused as refused:
+        raise KeyConnectError(f"We can't connect to {host}: {refused}") from None
+    except OSError:
+        raise KeyConnectError(f"We couldn't find the mail server {host}; check the name.") from None
     try:
         if values.get("ssl"):
             context = ssl.create_default_context()
