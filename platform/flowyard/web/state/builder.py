@@ -23,6 +23,7 @@ from flowyard.db import tenant_session
 from flowyard.engine import executions, payloads, versions
 from flowyard.engine.catalog import action_library
 from flowyard.engine.models import Execution, Workflow
+from flowyard.security.guard import page_load, protected, self_checked
 from flowyard.security.permissions import Forbidden
 from flowyard.web.state import builder_doc as docs
 from flowyard.web.state import builder_form as forms
@@ -112,6 +113,7 @@ class BuilderState(TenantArea, SessionState):
 
     # ================================================================ loading
     @rx.event
+    @page_load
     def load(self):  # type: ignore[no-untyped-def]
         self.loaded, self.no_access, self.missing = False, False, False
         self.selected, self.history_open, self.run_open = "", False, False
@@ -300,6 +302,7 @@ class BuilderState(TenantArea, SessionState):
         return BuilderState.autosave(self._edit_seq)
 
     @rx.event(background=True)
+    @self_checked("workflow.edit")
     async def autosave(self, seq: int):  # type: ignore[no-untyped-def]
         await asyncio.sleep(AUTOSAVE_DELAY)
         async with self:
@@ -328,6 +331,7 @@ class BuilderState(TenantArea, SessionState):
 
     # --- canvas events --------------------------------------------------------------------
     @rx.event
+    @protected("workflow.view")
     def select_step(self, step_id: str) -> None:
         self.selected = step_id if (step_id == docs.TRIGGER_NODE or docs.step_of(
             self._doc, step_id)) else ""  # fmt: skip
@@ -346,12 +350,14 @@ class BuilderState(TenantArea, SessionState):
         return self._changed()
 
     @rx.event
+    @protected("workflow.edit")
     def drop_step(self, drop: dict):  # type: ignore[no-untyped-def]
         """A library item dropped on the canvas at (x, y) in canvas coordinates."""
         return self._add(str(drop.get("key", "")), float(drop.get("x", 0)),
                          float(drop.get("y", 0)))  # fmt: skip
 
     @rx.event
+    @protected("workflow.edit")
     def add_from_library(self, key: str):  # type: ignore[no-untyped-def]
         """Keyboard/click alternative to dragging: place below the lowest step."""
         lowest = max(((s.get("position") or {}).get("y", 0) for s in self._doc.get("steps", [])),
@@ -359,6 +365,7 @@ class BuilderState(TenantArea, SessionState):
         return self._add(key, 120.0, float(lowest) + 130.0)
 
     @rx.event
+    @protected("workflow.edit")
     def connect_steps(self, connection: dict):  # type: ignore[no-untyped-def]
         if not self._editable():
             return
@@ -371,6 +378,7 @@ class BuilderState(TenantArea, SessionState):
         return self._changed()
 
     @rx.event
+    @protected("workflow.edit")
     def move_steps(self, moves: list):  # type: ignore[no-untyped-def]
         if not self._editable():
             return
@@ -386,14 +394,17 @@ class BuilderState(TenantArea, SessionState):
         return self._changed()
 
     @rx.event
+    @protected("workflow.edit")
     def delete_steps(self, step_ids: list):  # type: ignore[no-untyped-def]
         return self._delete([str(s) for s in step_ids])
 
     @rx.event
+    @protected("workflow.edit")
     def delete_selected(self):  # type: ignore[no-untyped-def]
         return self._delete([self.selected])
 
     @rx.event
+    @protected("workflow.edit")
     def delete_edges(self, edge_ids: list):  # type: ignore[no-untyped-def]
         if not self._editable():
             return
@@ -401,6 +412,7 @@ class BuilderState(TenantArea, SessionState):
         return self._changed()
 
     @rx.event
+    @protected("workflow.view")
     def set_library_query(self, value: str) -> None:
         self.library_query = value[:100]
 
@@ -412,6 +424,7 @@ class BuilderState(TenantArea, SessionState):
 
     # --- the selected step's settings -----------------------------------------------------
     @rx.event
+    @protected("workflow.edit")
     def set_step_name(self, value: str):  # type: ignore[no-untyped-def]
         step = self._edit_step(self.selected)
         if step is None or not self._editable():
@@ -420,6 +433,7 @@ class BuilderState(TenantArea, SessionState):
         return self._changed()
 
     @rx.event
+    @protected("workflow.edit")
     def set_step_setting(self, setting: str, value: str | bool):  # type: ignore[no-untyped-def]
         step = self._edit_step(self.selected)
         if step is None or not self._editable():
@@ -446,6 +460,7 @@ class BuilderState(TenantArea, SessionState):
         return next((f for f in self.fields if f.path == path), None)
 
     @rx.event
+    @protected("workflow.edit")
     def set_field(self, path: str, text: str | bool):  # type: ignore[no-untyped-def]
         field = self._field(path)
         if field is None:
@@ -454,6 +469,7 @@ class BuilderState(TenantArea, SessionState):
         return self._write_field(path, forms.parse_text(field.kind, raw))
 
     @rx.event
+    @protected("workflow.edit")
     def pick_ref(self, path: str, ref: str):  # type: ignore[no-untyped-def]
         """Use a value from earlier: a template in text, a reference everywhere else."""
         field = self._field(path)
@@ -464,6 +480,7 @@ class BuilderState(TenantArea, SessionState):
         return self._write_field(path, {"var": ref})
 
     @rx.event
+    @protected("workflow.edit")
     def clear_ref(self, path: str):  # type: ignore[no-untyped-def]
         return self._write_field(path, None)
 
@@ -475,6 +492,7 @@ class BuilderState(TenantArea, SessionState):
         return [forms.Pair(p.key, p.text, p.ref) for p in field.pairs] if field else []
 
     @rx.event
+    @protected("workflow.edit")
     def add_pair(self, path: str):  # type: ignore[no-untyped-def]
         field = self._field(path)
         if field is None:
@@ -486,6 +504,7 @@ class BuilderState(TenantArea, SessionState):
         return self._write_pairs(path, pairs)
 
     @rx.event
+    @protected("workflow.edit")
     def set_pair(self, path: str, index: int, part: str, text: str):  # type: ignore[no-untyped-def]
         pairs = self._pairs(path)
         if not 0 <= index < len(pairs):
@@ -497,6 +516,7 @@ class BuilderState(TenantArea, SessionState):
         return self._write_pairs(path, pairs)
 
     @rx.event
+    @protected("workflow.edit")
     def pick_pair_ref(self, path: str, index: int, ref: str):  # type: ignore[no-untyped-def]
         pairs = self._pairs(path)
         if not 0 <= index < len(pairs) or not ref:
@@ -508,6 +528,7 @@ class BuilderState(TenantArea, SessionState):
         return self._write_pairs(path, pairs)
 
     @rx.event
+    @protected("workflow.edit")
     def remove_pair(self, path: str, index: int):  # type: ignore[no-untyped-def]
         pairs = self._pairs(path)
         if 0 <= index < len(pairs):
@@ -532,6 +553,7 @@ class BuilderState(TenantArea, SessionState):
         return self._store_rule(rules.groups_rule(self.rule_join, self.rule_groups))
 
     @rx.event
+    @protected("workflow.edit")
     def set_rule_join(self, join: str):  # type: ignore[no-untyped-def]
         self.rule_join = "or" if join == "or" else "and"
         return self._rows_changed()
@@ -542,6 +564,7 @@ class BuilderState(TenantArea, SessionState):
                 for g in self.rule_groups]  # fmt: skip
 
     @rx.event
+    @protected("workflow.edit")
     def set_group_join(self, group: int, join: str):  # type: ignore[no-untyped-def]
         groups = self._groups()
         if 0 <= group < len(groups):
@@ -550,6 +573,7 @@ class BuilderState(TenantArea, SessionState):
         return self._rows_changed()
 
     @rx.event
+    @protected("workflow.edit")
     def set_row(self, group: int, row: int, part: str, value: str):  # type: ignore[no-untyped-def]
         groups = self._groups()
         if not (0 <= group < len(groups) and 0 <= row < len(groups[group].rows)):
@@ -565,6 +589,7 @@ class BuilderState(TenantArea, SessionState):
         return self._rows_changed()
 
     @rx.event
+    @protected("workflow.edit")
     def add_row(self, group: int):  # type: ignore[no-untyped-def]
         groups = self._groups()
         if 0 <= group < len(groups):
@@ -573,6 +598,7 @@ class BuilderState(TenantArea, SessionState):
         return self._rows_changed()
 
     @rx.event
+    @protected("workflow.edit")
     def remove_row(self, group: int, row: int):  # type: ignore[no-untyped-def]
         groups = self._groups()
         if 0 <= group < len(groups) and len(groups[group].rows) > 1:
@@ -583,21 +609,25 @@ class BuilderState(TenantArea, SessionState):
         return self._rows_changed()
 
     @rx.event
+    @protected("workflow.edit")
     def add_group(self):  # type: ignore[no-untyped-def]
         self.rule_groups = [*self._groups(), rules.RuleGroup()]
         return self._rows_changed()
 
     @rx.event
+    @protected("workflow.edit")
     def use_rule_builder(self):  # type: ignore[no-untyped-def]
         """Replace a hand-written rule with one empty row (the JSON box keeps the old one)."""
         self.rule_join, self.rule_groups = "and", [rules.RuleGroup()]
         return self._rows_changed()
 
     @rx.event
+    @protected("workflow.edit")
     def set_rule_raw(self, text: str) -> None:
         self.rule_raw = text[:20_000]
 
     @rx.event
+    @protected("workflow.edit")
     def apply_rule_raw(self):  # type: ignore[no-untyped-def]
         try:
             rule = json.loads(self.rule_raw)
@@ -608,11 +638,13 @@ class BuilderState(TenantArea, SessionState):
 
     # --- switch cases ---------------------------------------------------------------------
     @rx.event
+    @protected("workflow.view")
     def pick_case(self, index: int) -> None:
         self.case_index = index
         self._sync()
 
     @rx.event
+    @protected("workflow.edit")
     def add_case(self):  # type: ignore[no-untyped-def]
         step = self._edit_step(self.selected)
         if step is None or step.get("kind") != "switch" or not self._editable():
@@ -625,6 +657,7 @@ class BuilderState(TenantArea, SessionState):
         return self._changed()
 
     @rx.event
+    @protected("workflow.edit")
     def rename_case(self, text: str):  # type: ignore[no-untyped-def]
         step = self._edit_step(self.selected)
         if step is None or step.get("kind") != "switch" or not self._editable():
@@ -638,6 +671,7 @@ class BuilderState(TenantArea, SessionState):
         return self._changed()
 
     @rx.event
+    @protected("workflow.edit")
     def remove_case(self):  # type: ignore[no-untyped-def]
         step = self._edit_step(self.selected)
         if step is None or step.get("kind") != "switch" or not self._editable():
@@ -652,6 +686,7 @@ class BuilderState(TenantArea, SessionState):
 
     # --- trigger and workflow settings ----------------------------------------------------
     @rx.event
+    @protected("workflow.edit")
     def set_trigger(self, setting: str, value: str):  # type: ignore[no-untyped-def]
         if not self._editable():
             return None
@@ -676,6 +711,7 @@ class BuilderState(TenantArea, SessionState):
         return self._changed()
 
     @rx.event
+    @protected("execution.run")
     def set_sample(self, text: str) -> None:
         self.sample_text = text[:100_000]
         try:
@@ -686,6 +722,7 @@ class BuilderState(TenantArea, SessionState):
         self._sync_panel()
 
     @rx.event
+    @protected("workflow.edit")
     def set_setting(self, setting: str, value: str):  # type: ignore[no-untyped-def]
         if not self._editable():
             return None
@@ -702,6 +739,7 @@ class BuilderState(TenantArea, SessionState):
 
     # ================================================================ publish, history, run
     @rx.event
+    @protected("workflow.publish")
     def publish(self):  # type: ignore[no-untyped-def]
         try:
             tenant_id = self._recheck("workflow.publish")
@@ -744,6 +782,7 @@ class BuilderState(TenantArea, SessionState):
         yield rx.toast.success(f"Published version {version.number}. New runs use it.")
 
     @rx.event
+    @protected("workflow.view")
     def open_history(self) -> None:
         try:
             tenant_id = self._recheck("workflow.view")
@@ -760,14 +799,17 @@ class BuilderState(TenantArea, SessionState):
         self.history_open = True
 
     @rx.event
+    @protected("workflow.view")
     def close_history(self) -> None:
         self.history_open = False
 
     @rx.event
+    @protected("workflow.view")
     def set_history_open(self, value: bool) -> None:
         self.history_open = value
 
     @rx.event
+    @protected("workflow.view")
     def view_version(self, version_id: str) -> None:
         try:
             tenant_id = self._recheck("workflow.view")
@@ -781,6 +823,7 @@ class BuilderState(TenantArea, SessionState):
             self.viewing_json = json.dumps(version.document, indent=2)[:50_000]
 
     @rx.event
+    @protected("workflow.edit")
     def restore_version(self, version_id: str):  # type: ignore[no-untyped-def]
         try:
             tenant_id = self._recheck("workflow.edit")
@@ -799,10 +842,12 @@ class BuilderState(TenantArea, SessionState):
         yield rx.toast.success("Restored into the draft. Publish to make it live.")
 
     @rx.event
+    @protected("execution.run")
     def set_run_open(self, value: bool) -> None:
         self.run_open, self.run_error = value, ""
 
     @rx.event
+    @protected("execution.run")
     def start_run(self):  # type: ignore[no-untyped-def]
         """Run now: the published version with the sample data, on the interactive queue."""
         try:

@@ -12,6 +12,7 @@ import reflex as rx
 
 from flowyard.db import tenant_session
 from flowyard.engine import executions
+from flowyard.security.guard import page_load, protected
 from flowyard.security.permissions import Forbidden
 from flowyard.web.state.runs_data import STATUSES, list_runs, run_detail, workflow_options
 from flowyard.web.state.session import SessionState
@@ -30,6 +31,7 @@ class RunsState(TenantArea, SessionState):
     load_error: str = ""
 
     @rx.event
+    @page_load
     def load(self):  # type: ignore[no-untyped-def]
         self.loaded, self.no_access, self.load_error, self.page = False, False, "", 0
         yield
@@ -74,18 +76,21 @@ class RunsState(TenantArea, SessionState):
             self.has_more = more
 
     @rx.event
+    @protected("execution.view")
     def tick(self) -> None:
         """Live status: re-read the current page (cheap: one indexed query)."""
         if self.loaded and not self.no_access:
             self._refresh()
 
     @rx.event
+    @protected("execution.view")
     def set_status_filter(self, value: str) -> None:
         self.status_filter = value if value in STATUSES else "all"
         self.page = 0
         self._refresh()
 
     @rx.event
+    @protected("execution.view")
     def set_workflow_filter(self, value: str) -> None:
         known = {c["value"] for c in self.workflow_choices}
         self.workflow_filter = value if value in known else "all"
@@ -93,18 +98,21 @@ class RunsState(TenantArea, SessionState):
         self._refresh()
 
     @rx.event
+    @protected("execution.view")
     def set_date_from(self, value: str) -> None:
         self.date_from = value[:10]
         self.page = 0
         self._refresh()
 
     @rx.event
+    @protected("execution.view")
     def set_date_to(self, value: str) -> None:
         self.date_to = value[:10]
         self.page = 0
         self._refresh()
 
     @rx.event
+    @protected("execution.view")
     def clear_filters(self) -> None:
         self.status_filter = self.workflow_filter = "all"
         self.date_from = self.date_to = ""
@@ -112,12 +120,14 @@ class RunsState(TenantArea, SessionState):
         self._refresh()
 
     @rx.event
+    @protected("execution.view")
     def next_page(self) -> None:
         if self.has_more:
             self.page += 1
             self._refresh()
 
     @rx.event
+    @protected("execution.view")
     def previous_page(self) -> None:
         if self.page > 0:
             self.page -= 1
@@ -133,6 +143,7 @@ class RunDetailState(TenantArea, SessionState):
     _execution_id: str = ""
 
     @rx.event
+    @page_load
     def load(self):  # type: ignore[no-untyped-def]
         self.loaded, self.no_access, self.missing, self.busy = False, False, False, False
         self.run, self.steps = {}, []
@@ -168,11 +179,13 @@ class RunDetailState(TenantArea, SessionState):
         self.finished = detail["run"]["raw_status"] in ("succeeded", "failed", "cancelled")
 
     @rx.event
+    @protected("execution.view")
     def tick(self) -> None:
         if self.loaded and not self.no_access and not self.missing:
             self._refresh()
 
     @rx.event
+    @protected("execution.cancel")
     def cancel(self):  # type: ignore[no-untyped-def]
         try:
             tenant_id = self._recheck("execution.cancel")
@@ -188,6 +201,7 @@ class RunDetailState(TenantArea, SessionState):
         yield rx.toast.success("Cancelling. A step that is already running finishes first.")
 
     @rx.event
+    @protected("execution.run")
     def rerun(self):  # type: ignore[no-untyped-def]
         """Start again at the failed step, keeping what already succeeded."""
         try:

@@ -9,6 +9,7 @@ import reflex as rx
 from flowyard.db import tenant_session
 from flowyard.engine import versions
 from flowyard.engine.models import Workflow
+from flowyard.security.guard import page_load, protected, public
 from flowyard.security.permissions import Forbidden
 from flowyard.web.state.session import SessionState
 from flowyard.web.state.workflows_access import TenantArea
@@ -26,6 +27,7 @@ class WorkflowsState(TenantArea, SessionState):
     load_error: str = ""
 
     @rx.event
+    @page_load
     def load(self):  # type: ignore[no-untyped-def]
         self.loaded, self.no_access, self.load_error, self.create_error = False, False, "", ""
         self.page = 0
@@ -49,27 +51,32 @@ class WorkflowsState(TenantArea, SessionState):
             self.load_error = "We couldn't load your workflows just now."
 
     @rx.event
+    @protected("workflow.view")
     def retry(self) -> None:
         self._refresh()
 
     @rx.event
+    @protected("workflow.view")
     def next_page(self) -> None:
         if self.has_more:
             self.page += 1
             self._refresh()
 
     @rx.event
+    @protected("workflow.view")
     def previous_page(self) -> None:
         if self.page > 0:
             self.page -= 1
             self._refresh()
 
     @rx.event
+    @public("typing the new workflow's name; creating it is checked")
     def set_new_name(self, value: str) -> None:
         self.new_name = value[:200]
         self.create_error = ""
 
     @rx.event
+    @protected("workflow.edit")
     def create(self):  # type: ignore[no-untyped-def]
         """Create a draft and open it in the builder."""
         self.creating = True
@@ -86,6 +93,7 @@ class WorkflowsState(TenantArea, SessionState):
         yield rx.redirect(f"/t/{self.slug}/workflows/{workflow.id}")
 
     @rx.event
+    @protected("workflow.publish")
     def toggle_paused(self, workflow_id: str):  # type: ignore[no-untyped-def]
         """Pause stops schedules and events from starting runs; Run now still works."""
         try:
