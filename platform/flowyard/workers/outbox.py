@@ -5,6 +5,9 @@ message is sent to Dramatiq at once (the fast path) and the row removed. If Redi
 that moment the row simply stays, and :func:`relay_pending` — run by the scheduler every
 second — sends it later. Receivers are idempotent, so a message sent twice does no harm;
 a message is never lost.
+
+Writers that commit without an ORM session (the webhook ingress's single statement) call
+:func:`send_now` instead; their sent rows are deleted in batches by a background reaper.
 """
 
 from __future__ import annotations
