@@ -24,7 +24,10 @@ def set_fields(ctx: ActionContext, inputs: SetFieldsInputs) -> dict[str, Any]:
 class FilterListInputs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     items: list[JsonValue] = Field(description="The list to filter.")
-    rule: JsonValue = Field(description='JSONLogic rule tested against each item as "item".')
+    rule: JsonValue = Field(
+        description='JSONLogic rule tested against each item as "item".',
+        json_schema_extra={"x-flowyard-literal": True},
+    )
 
 
 def filter_list(ctx: ActionContext, inputs: FilterListInputs) -> dict[str, Any]:

@@ -242,3 +242,31 @@ def test_emitted_event_starts_event_triggered_workflow(worker, tenant) -> None:
         time.sleep(0.05)
     assert len(got) == 1 and got[0].status == "succeeded"
     assert step_runs(tenant, got[0].id)[("note", "")].output["note"] == "Flagged 8"
+
+
+def test_filter_list_rule_is_applied_per_item_not_resolved_by_mapping(worker, tenant) -> None:
+    """The rule of "Filter a list" speaks about each ``item``: it is passed to the action as
+    written, and publishing doesn't mistake ``item`` for a loop variable."""
+    workflow = publish(
+        tenant,
+        doc(
+            "Big lines only",
+            [
+                action(
+                    "keep_big",
+                    "core.filter_list",
+                    {
+                        "items": {"var": "trigger.lines"},
+                        "rule": {">=": [{"var": "item.qty"}, 10]},
+                    },
+                )
+            ],
+            [],
+        ),
+    )
+    lines = [{"sku": "A", "qty": 5}, {"sku": "B", "qty": 12}, {"sku": "C", "qty": 10}]
+    done = wait_finished(tenant, run(tenant, workflow, {"lines": lines}))
+    assert done.status == "succeeded", done.error
+    output = step_runs(tenant, done.id)[("keep_big", "")].output
+    assert [line["sku"] for line in output["items"]] == ["B", "C"]
+    assert output["removed"] == 1

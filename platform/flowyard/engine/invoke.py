@@ -7,6 +7,7 @@ step's retry policy can decide what to do.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -15,7 +16,7 @@ from typing import Any
 import httpx
 
 from flowyard import __version__
-from flowyard.engine import conditions
+from flowyard.engine import conditions, mapping
 from flowyard.engine.connections import client_for_connection
 from flowyard.net import DestinationRefused, SyncGuardedTransport
 from flowyard.settings import get_settings
@@ -54,6 +55,13 @@ def resolve(action_key: str) -> tuple[Connector, Action]:
 def performs_io(action_key: str) -> bool:
     found = registry.find_action(action_key)
     return True if found is None else found[1].performs_io
+
+
+@functools.cache
+def literal_inputs(action_key: str) -> frozenset[str]:
+    """Inputs the action evaluates itself (cached: installed actions don't change)."""
+    found = registry.find_action(action_key)
+    return frozenset(mapping.literal_fields(found[1].input_schema())) if found else frozenset()
 
 
 def guarded_client(timeout: float) -> httpx.Client:

@@ -219,6 +219,26 @@ def _where(parent: str | None, key: str | int) -> str:
     return f"{parent}.{key}" if parent else key
 
 
+LITERAL_MARKER = "x-flowyard-literal"
+"""Set on an input property's JSON Schema (``json_schema_extra``) when the action evaluates
+that value itself — e.g. a JSONLogic rule applied to each list item — so mapping passes it
+through untouched and validation doesn't read its ``var`` paths as references to the run."""
+
+
+def literal_fields(schema: Mapping[str, Any] | None) -> set[str]:
+    """Top-level input names whose schema carries :data:`LITERAL_MARKER`."""
+    properties = (schema or {}).get("properties") or {}
+    return {name for name, spec in properties.items() if (spec or {}).get(LITERAL_MARKER)}
+
+
+def resolve_action_inputs(
+    inputs: Mapping[str, Any], context: Mapping[str, Any], literal: set[str]
+) -> dict[str, Any]:
+    """Resolve an action's inputs, passing the ``literal`` ones through as written."""
+    resolved = resolve_inputs({k: v for k, v in inputs.items() if k not in literal}, context)
+    return {**resolved, **{k: v for k, v in inputs.items() if k in literal}}
+
+
 def resolve_inputs(inputs: Any, context: Mapping[str, Any]) -> Any:
     """Resolve expressions and templates anywhere in ``inputs`` against the run ``context``.
 

@@ -351,7 +351,9 @@ class ExecutionRunner:
             view.attempts += 1
         io = invoke.performs_io(step.action)
         try:
-            inputs = mapping.resolve_inputs(step.inputs, ctx)
+            inputs = mapping.resolve_action_inputs(
+                step.inputs, ctx, invoke.literal_inputs(step.action)
+            )
         except (mapping.MappingError, conditions.ConditionError) as error:
             self._fail(step, view, ActionError(getattr(error, "message", str(error))), ctx)
             return

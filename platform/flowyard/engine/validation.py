@@ -571,7 +571,11 @@ class _Validator:
 
     def step_paths(self, step: Step) -> set[str]:
         refs = mapping.referenced_paths
-        if isinstance(step, ActionStep | SubWorkflowStep):
+        if isinstance(step, ActionStep):
+            literal = mapping.literal_fields(self.catalog.input_schema(step.action))
+            inputs = {k: v for k, v in step.inputs.items() if k not in literal}
+            return self.safe_paths(inputs, refs)
+        if isinstance(step, SubWorkflowStep):
             return self.safe_paths(step.inputs, refs)
         if isinstance(step, ConditionStep):
             return self.safe_paths(step.rule, mapping.expression_paths)
