@@ -77,19 +77,43 @@ def browser_database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app_env(browser_database_url: str) -> dict[str, str]:
-    """The environment the app (and its workers) run with: own database and Redis number.
+def app_env(browser_database_url: str) -> Iterator[dict[str, str]]:
+    """The environment the app (and its workers) run with: own database and Redis number, its
+    port and public URL, and the provider simulators (as in the demo) it is pointed at.
 
     ``FLOWYARD_BROWSER_REDIS_DB`` picks another Redis number when two people run the browser
     tests on one machine at the same time.
     """
     redis_db = int(os.environ.get("FLOWYARD_BROWSER_REDIS_DB", BROWSER_REDIS_DB))
-    return {
+    port = _free_port()
+    env = {
         **os.environ,
         "DATABASE_URL": browser_database_url,
         "REDIS_URL": services.with_redis_db(services.redis_url(), redis_db),
         "FLOWYARD_ENV": "test",
+        "FLOWYARD_WEB_PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
+    sandboxes = _start_sandboxes(f"http://127.0.0.1:{port}/oauth/callback", env)
+    yield env
+    sandboxes.stop()
+
+
+def _start_sandboxes(redirect_uri: str, env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The provider simulators (Xero, HubSpot, Asana) for this app, as in the demo: the app's
+    env points at them and its SSRF allow-list names their ports (added to any already set)."""
+    from flowyard.integrations import sandboxes as hosting
+
+    host = hosting.SandboxHost().start(
+        [k for k in ("xero", "hubspot", "asana") if k in hosting.available()],
+        redirect_uris=[redirect_uri],
+    )
+    extra = host.env()
+    allow = ",".join(
+        filter(None, [env.get("FLOWYARD_HTTP_ALLOW", ""), extra.pop("FLOWYARD_HTTP_ALLOW")])
+    )
+    env.update(extra, FLOWYARD_HTTP_ALLOW=allow)
+    return host
 
 
 @pytest.fixture(scope="session")
@@ -99,10 +123,10 @@ def web_url(app_env: dict[str, str]) -> Iterator[str]:
 
     redis_url = app_env["REDIS_URL"]
     redis_lib.Redis.from_url(redis_url).flushdb()
-    port = _free_port()
+    port = int(app_env["FLOWYARD_WEB_PORT"])
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "web-browser-tests.log"
-    env = {**app_env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = dict(app_env)
     with log_path.open("w") as log:
         started = time.monotonic()
         process = start_web(port, env, cwd=REPO_ROOT, log=log)

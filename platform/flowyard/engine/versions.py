@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from flowyard import clock
 from flowyard.engine.catalog import RegistryCatalog
 from flowyard.engine.document import (
+    ActionStep,
     ConnectorTrigger,
     EventTrigger,
     ScheduleTrigger,
@@ -55,8 +56,9 @@ def create_workflow(
     ).first()
     if clash is not None:
         raise InvalidInput("name", f'There is already a workflow called "{clean}".')
-    draft = dict(document or {"name": clean, "trigger": {"kind": "manual"}, "steps": [],
-                              "edges": []})  # fmt: skip
+    draft = dict(
+        document or {"name": clean, "trigger": {"kind": "manual"}, "steps": [], "edges": []}
+    )
     draft["name"] = clean
     workflow = Workflow(tenant_id=tenant_id, name=clean, draft=draft)
     db.add(workflow)
@@ -78,6 +80,8 @@ def publish(
 ) -> WorkflowVersion:
     """Validate and freeze the draft as the next version; refuse with every problem found."""
     problems = validate_document(workflow.draft, RegistryCatalog())
+    if not problems:
+        problems = _connection_problems(WorkflowDocument.model_validate(workflow.draft))
     if problems:
         raise PublishRefused(problems)
     document = WorkflowDocument.model_validate(workflow.draft)
@@ -121,6 +125,27 @@ def publish(
 
         endpoint_for(db, workflow)  # the workflow's address exists as soon as it is live
     return version
+
+
+def _connection_problems(document: WorkflowDocument) -> list[Problem]:
+    """Steps of apps that need an account must say which connection they use."""
+    from marketplace import registry
+
+    problems = []
+    for step in document.steps:
+        if not isinstance(step, ActionStep) or step.connection_id:
+            continue
+        found = registry.find_action(step.action)
+        if found and found[0].auth.kind != "none" and found[0].key != "email":
+            problems.append(
+                Problem(
+                    f'Step "{step.name}" needs a {found[0].name} connection. Choose which '
+                    "connected account it should use.",
+                    step_id=step.id,
+                    field="connection_id",
+                )
+            )
+    return problems
 
 
 def history(db: Session, workflow_id: uuid.UUID) -> list[WorkflowVersion]:

@@ -75,6 +75,11 @@ class BuilderState(TenantArea, SessionState):
     sel_attempts: str = "1"
     sel_timeout: str = "300"
     sel_continue: bool = False
+    sel_needs_connection: bool = False
+    sel_connection: str = ""
+    sel_connector_name: str = ""
+    connection_options: list[dict[str, str]] = []
+    _connections: dict[str, list[dict[str, str]]] = {}
     fields: list[forms.FormField] = []
     refs: list[dict[str, str]] = []
     rule_join: str = "and"
@@ -150,6 +155,7 @@ class BuilderState(TenantArea, SessionState):
                 return False
             self._doc = copy.deepcopy(workflow.draft or {})
             self._apply_header(workflow)
+            self._connections = _connections_by_connector(db)
             last = db.exec(
                 select(Execution.trigger_payload)
                 .where(Execution.workflow_id == workflow_id)
@@ -229,6 +235,7 @@ class BuilderState(TenantArea, SessionState):
             found = registry.find_action(step.get("action", ""))
             schema = found[1].input_schema() if found else None
             self.sel_kind_label = found[1].name if found else step.get("action", "")
+            self._sync_connection(step, found[0] if found else None)
             self.sel_description = found[1].description if found else (
                 "This action is not installed any more. Replace the step.")  # fmt: skip
         else:
@@ -241,6 +248,14 @@ class BuilderState(TenantArea, SessionState):
         self.refs = self._refs_for(step.get("id"))
         if kind in ("condition", "switch"):
             self._sync_rule(step)
+
+    def _sync_connection(self, step: dict[str, Any], connector: Any) -> None:
+        """Actions of apps that need an account ask which of the client's connections to use."""
+        needs = connector is not None and connector.auth.kind != "none"
+        self.sel_needs_connection = needs
+        self.sel_connector_name = connector.name if needs else ""
+        self.sel_connection = str(step.get("connection_id") or "") if needs else ""
+        self.connection_options = self._connections.get(connector.key, []) if needs else []
 
     def _sync_rule(self, step: dict[str, Any]) -> None:
         if step.get("kind") == "switch":
@@ -446,6 +461,16 @@ class BuilderState(TenantArea, SessionState):
             retry = dict(step.get("retry") or {})
             retry["max_attempts"] = forms.parse_text("number", str(value)) or 1
             step["retry"] = retry
+        return self._changed()
+
+    @rx.event
+    @protected("workflow.edit")
+    def set_step_connection(self, connection_id: str):  # type: ignore[no-untyped-def]
+        step = self._edit_step(self.selected)
+        allowed_ids = {o["value"] for o in self.connection_options}
+        if step is None or not self._editable() or connection_id not in allowed_ids:
+            return None
+        step["connection_id"] = connection_id
         return self._changed()
 
     def _write_field(self, path: str, value: Any):  # type: ignore[no-untyped-def]
@@ -908,3 +933,19 @@ def _trigger_of_kind(kind: str, current: dict[str, Any]) -> dict[str, Any]:
     if kind == "webhook":
         return {"kind": "webhook", "settings": {}}
     return {"kind": "manual"}
+
+
+def _connections_by_connector(db: Any) -> dict[str, list[dict[str, str]]]:
+    """The client's usable connections, grouped by app, for the step's connection picker."""
+    from flowyard.integrations.models import Connection, ConnectionStatus
+
+    grouped: dict[str, list[dict[str, str]]] = {}
+    rows = db.exec(
+        select(Connection).where(Connection.status != ConnectionStatus.DISCONNECTED)
+    ).all()
+    for row in rows:
+        label = row.account_label or row.display_name
+        if row.status == ConnectionStatus.NEEDS_RECONNECT:
+            label += " (needs reconnecting)"
+        grouped.setdefault(row.connector_key, []).append({"value": str(row.id), "label": label})
+    return grouped
