@@ -54,7 +54,6 @@ def test_periodic_refresh_renews_tokens_expiring_soon(person, sandboxes):
     assert after.token_version == row.token_version + 1
     assert after.expires_at > row.expires_at
     print(f"\ntoken refresh (locked, sandbox round trip, vault, commit): {took_ms:.1f} ms")
-    assert took_ms < 2000
 
 
 def test_refresh_skips_tokens_that_are_still_fresh(person, sandboxes):
