@@ -18,10 +18,19 @@ class SandboxServer:
     take it between choosing and listening.
     """
 
-    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", log_level: str = "warning"):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        host: str = "127.0.0.1",
+        log_level: str = "warning",
+        port: int = 0,
+    ):
+        """``port`` 0 picks a free port (tests); a fixed one serves well-known demo addresses."""
         self.app = app
         self.host = host
         self.log_level = log_level
+        self.fixed_port = port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -41,7 +50,13 @@ class SandboxServer:
             return self
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
+        try:
+            sock.bind((self.host, self.fixed_port))
+        except OSError:
+            sock.close()
+            raise RuntimeError(
+                f"Port {self.fixed_port} is taken; set FLOWYARD_SANDBOX_BASE_PORT to a free range."
+            ) from None
         config = uvicorn.Config(
             self.app, log_level=self.log_level, access_log=False, lifespan="off"
         )

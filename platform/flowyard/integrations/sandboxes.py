@@ -14,14 +14,9 @@ from __future__ import annotations
 
 import importlib
 import logging
-import socket
-import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-
-import uvicorn
 
 from connectors.sandbox_kit import SandboxServer
 from flowyard.integrations import config
@@ -85,10 +80,7 @@ class SandboxHost:
         for key in keys:
             simulator = (simulators or {}).get(key) or build(key)
             register_demo_app(simulator, key, uris)
-            server = SandboxServer(simulator.app)
-            port = (ports or {}).get(key)
-            if port:
-                server = _FixedPortServer(simulator.app, port)
+            server = SandboxServer(simulator.app, port=(ports or {}).get(key) or 0)
             self.simulators[key] = simulator
             self.servers[key] = server.start()
             log.info("%s sandbox on %s", key, server.url)
@@ -107,38 +99,3 @@ class SandboxHost:
             "FLOWYARD_SANDBOX_URLS": ",".join(f"{k}={u}" for k, u in self.urls.items()),
             "FLOWYARD_HTTP_ALLOW": allow,
         }
-
-
-class _FixedPortServer(SandboxServer):
-    """A SandboxServer on a chosen port (the demo's well-known addresses)."""
-
-    def __init__(self, app: Any, port: int) -> None:
-        super().__init__(app)
-        self.fixed_port = port
-
-    def start(self, timeout: float = 10.0) -> SandboxServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.fixed_port))
-        except OSError:
-            sock.close()
-            raise RuntimeError(
-                f"Port {self.fixed_port} is taken; set FLOWYARD_SANDBOX_BASE_PORT to a free range."
-            ) from None
-        config = uvicorn.Config(
-            self.app, log_level=self.log_level, access_log=False, lifespan="off"
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="sandbox-server", daemon=True
-        )
-        self._socket, self._server, self._thread = sock, server, thread
-        thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("Sandbox server did not start.")
-            time.sleep(0.01)
-        return self
