@@ -520,11 +520,39 @@ def trigger_panel() -> rx.Component:
             ),
             (
                 "webhook",
-                rx.callout(
-                    "After publishing, this workflow's private address appears "
-                    "on the Webhooks page. Paste it into the other app.",
-                    icon="webhook",
-                    size="1",
+                rx.cond(
+                    S.webhook_url != "",
+                    _label(
+                        "This workflow's address",
+                        rx.hstack(
+                            rx.code(
+                                S.webhook_url,
+                                id="webhook-url",
+                                style=_MONO,
+                                overflow_wrap="anywhere",
+                            ),
+                            rx.icon_button(
+                                rx.icon("copy", size=14),
+                                size="1",
+                                variant="soft",
+                                aria_label="Copy the address",
+                                on_click=[
+                                    rx.set_clipboard(S.webhook_url),
+                                    rx.toast.success("Address copied"),
+                                ],
+                            ),
+                            align="center",
+                            width="100%",
+                        ),
+                        hint="Paste it into the other app. Signature checks, recent requests "
+                        "and replay are on the Webhooks page.",
+                    ),
+                    rx.callout(
+                        "Publish this workflow to get its private address, then paste it "
+                        "into the other app.",
+                        icon="webhook",
+                        size="1",
+                    ),
                 ),
             ),
             rx.fragment(),

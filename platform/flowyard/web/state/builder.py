@@ -75,6 +75,7 @@ class BuilderState(TenantArea, SessionState):
     sel_attempts: str = "1"
     sel_timeout: str = "300"
     sel_continue: bool = False
+    webhook_url: str = ""
     sel_needs_connection: bool = False
     sel_connection: str = ""
     sel_connector_name: str = ""
@@ -176,6 +177,7 @@ class BuilderState(TenantArea, SessionState):
         self.wf_name = workflow.name
         self.status_word, self.status_tone = workflow_status(workflow)
         self.published = workflow.published_version_id is not None
+        self.webhook_url = _webhook_url(workflow)
 
     # ================================================================ view sync
     def _sync(self) -> None:
@@ -949,3 +951,17 @@ def _connections_by_connector(db: Any) -> dict[str, list[dict[str, str]]]:
             label += " (needs reconnecting)"
         grouped.setdefault(row.connector_key, []).append({"value": str(row.id), "label": label})
     return grouped
+
+
+def _webhook_url(workflow: Workflow) -> str:
+    """The live address of a published webhook-triggered workflow (empty otherwise)."""
+    if workflow.trigger_kind != "webhook" or workflow.published_version_id is None:
+        return ""
+    from flowyard.webhooks.endpoints import hook_url
+    from flowyard.webhooks.models import InboundEndpoint
+
+    with tenant_session(workflow.tenant_id) as db:
+        endpoint = db.exec(
+            select(InboundEndpoint).where(InboundEndpoint.workflow_id == workflow.id)
+        ).first()
+        return hook_url(endpoint) if endpoint is not None else ""
