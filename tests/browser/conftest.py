@@ -25,6 +25,17 @@ from sqlalchemy.engine import make_url
 from flowyard.web.server import start_web, stop_web, wait_until_ready
 from support import services
 
+# What a person sees can take a few seconds on a loaded 2-core CI machine (page state
+# travels over the websocket): wait up to 20 s for it instead of Playwright's default 5 s.
+EXPECT_TIMEOUT_MS = 20_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
