@@ -1,13 +1,14 @@
 """The transactional outbox: a message is stored with the change that causes it.
 
 ``stage()`` writes an :class:`OutboxMessage` in the caller's transaction; after commit the
-message is sent to Dramatiq at once (the fast path) and the row removed. If Redis is down at
-that moment the row simply stays, and :func:`relay_pending` — run by the scheduler every
+message is sent to Dramatiq at once (the fast path) and the row is removed in a batch by a
+background reaper (one ``DELETE`` for many messages, not a transaction each). If Redis is
+down at that moment the row simply stays, and :func:`relay_pending` — run by the scheduler every
 second — sends it later. Receivers are idempotent, so a message sent twice does no harm;
 a message is never lost.
 
 Writers that commit without an ORM session (the webhook ingress's single statement) call
-:func:`send_now` instead; their sent rows are deleted in batches by a background reaper.
+:func:`send_now` themselves.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import dramatiq
 from sqlalchemy import event
-from sqlmodel import Field, Session, SQLModel, col, delete, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from flowyard.engine.models import jsonb
 from tenants.models import timestamp, utcnow
@@ -79,32 +80,14 @@ def _send_after_commit(session: Session) -> None:
     pending: list[OutboxMessage] = session.info.pop(_PENDING_KEY, [])
     if not pending:
         return
-    sent: list[uuid.UUID] = []
     for row in pending:
-        try:
-            _send(row)
-            sent.append(row.id)
-        except Exception as error:  # Redis down: the relay will send it later
-            log.warning("outbox: could not send %s now (%s); relay will retry", row.actor, error)
-            break
-    if sent:
-        _forget(sent)
+        if not send_now(row):
+            break  # Redis down: the relay sends this one and the rest later
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
-
-
-def _forget(ids: list[uuid.UUID]) -> None:
-    from flowyard.db import system_session
-
-    try:
-        with system_session() as db:
-            db.exec(delete(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))  # type: ignore[call-overload]
-            db.commit()
-    except Exception as error:  # the relay will resend; receivers are idempotent
-        log.warning("outbox: could not clear sent rows (%s)", error)
 
 
 def relay_pending(*, older_than: timedelta = timedelta(seconds=2), limit: int = 500) -> int:
