@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -186,6 +187,61 @@ def pause(db: Session, execution: Execution, wake_at: datetime | None, events: l
     db.commit()
 
 
+EVENT_OF_STATUS = {
+    ExecutionStatus.SUCCEEDED: "execution.completed",
+    ExecutionStatus.FAILED: "execution.failed",
+    ExecutionStatus.CANCELLED: "execution.cancelled",
+}
+
+
+@dataclass(frozen=True)
+class Ending:
+    """What a finished run stores, and the platform event it announces itself with."""
+
+    status: ExecutionStatus
+    error: dict[str, Any] | None
+    dead_letter: bool
+    result: Any  # packed
+    summary: str
+    event_type: str
+    event_payload: dict[str, Any]
+
+
+def ending_of(
+    document: WorkflowDocument | None,
+    execution_id: uuid.UUID,
+    workflow_id: uuid.UUID,
+    status: ExecutionStatus,
+    failure: dict[str, Any] | None,
+    final_context: dict[str, Any] | None,
+    stop_message: str | None = None,
+) -> Ending:
+    """The outcome columns and event of a run; shared by :func:`finish` and the runner's
+    one-statement finish, so both store exactly the same thing."""
+    result = None
+    if final_context is not None:
+        outputs = {k: v.get("output") for k, v in final_context.get("steps", {}).items()}
+        result = payloads.pack(
+            {"steps": outputs, **({"message": stop_message} if stop_message else {})}
+        )
+    summary = summarise(document, status, final_context, failure)
+    return Ending(
+        status=status,
+        error=failure,
+        dead_letter=bool(failure) and failure.get("kind") in RETRY_EXHAUSTED_KINDS,
+        result=result,
+        summary=summary,
+        event_type=EVENT_OF_STATUS[status],
+        event_payload={
+            "execution_id": str(execution_id),
+            "workflow_id": str(workflow_id),
+            "status": str(status),
+            "summary": summary,
+            "error": failure,
+        },
+    )
+
+
 def finish(
     db: Session,
     execution: Execution,
@@ -198,41 +254,22 @@ def finish(
     from flowyard.triggers import events as platform_events
 
     document = getattr(runner, "document", None) or _document_of(db, execution)
-    now = clock.now()
+    end = ending_of(document, execution.id, execution.workflow_id, status, failure,
+                    final_context, getattr(runner, "stop_message", None))  # fmt: skip
     execution.status = status
-    execution.finished_at = now
+    execution.finished_at = clock.now()
     execution.lease_until = None
     execution.lease_owner = None
     execution.wake_at = None
-    execution.error = failure
-    execution.dead_letter = bool(failure) and failure.get("kind") in RETRY_EXHAUSTED_KINDS
+    execution.error = end.error
+    execution.dead_letter = end.dead_letter
     if final_context is not None:
-        outputs = {k: v.get("output") for k, v in final_context.get("steps", {}).items()}
-        stop = getattr(runner, "stop_message", None)
-        execution.result = payloads.pack({"steps": outputs, **({"message": stop} if stop else {})})
-    execution.summary = summarise(document, execution, final_context, failure)
+        execution.result = end.result
+    execution.summary = end.summary
     db.add(execution)
     _emit_collected(db, execution, getattr(runner, "events", []) or [])
-    event_type = {
-        ExecutionStatus.SUCCEEDED: "execution.completed",
-        ExecutionStatus.FAILED: "execution.failed",
-        ExecutionStatus.CANCELLED: "execution.cancelled",
-    }[status]
-    platform_events.emit(
-        db,
-        execution.tenant_id,
-        event_type,
-        {
-            "execution_id": str(execution.id),
-            "workflow_id": str(execution.workflow_id),
-            "status": str(status),
-            "summary": execution.summary,
-            "error": failure,
-        },
-        source=f"execution:{execution.id}",
-        commit=False,
-        inline=True,
-    )
+    platform_events.emit(db, execution.tenant_id, end.event_type, end.event_payload,
+                         source=f"execution:{execution.id}", commit=False)  # fmt: skip
     if status is ExecutionStatus.FAILED and document and document.error_workflow_id:
         _start_error_workflow(db, execution, document.error_workflow_id, failure)
     if execution.parent_execution_id is not None:
@@ -290,13 +327,13 @@ def _start_error_workflow(
 
 def summarise(
     document: WorkflowDocument | None,
-    execution: Execution,
+    status: ExecutionStatus,
     final_context: dict[str, Any] | None,
     failure: dict[str, Any] | None,
 ) -> str:
     """The one-line history entry: the author's template, or a sensible default."""
     name = document.name if document else "Workflow"
-    if execution.status == ExecutionStatus.CANCELLED:
+    if status == ExecutionStatus.CANCELLED:
         return f"{name} was cancelled."
     if failure:
         where = f' at "{failure["step_name"]}"' if failure.get("step_name") else ""

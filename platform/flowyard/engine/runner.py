@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlmodel import Session, select
 
 from flowyard import clock
 from flowyard.db import tenant_session
-from flowyard.engine import conditions, context, invoke, mapping, payloads, retry
+from flowyard.engine import checkpoints, conditions, context, invoke, mapping, payloads, retry
 from flowyard.engine.document import (
     ActionStep,
     ConditionStep,
@@ -45,7 +45,6 @@ from flowyard.engine.leases import LeaseKeeper
 from flowyard.engine.models import Execution, ExecutionStatus, StepRun, StepStatus, WorkflowVersion
 from flowyard.engine.plan import Plan, Scope, plan_for
 from flowyard.monitoring.logs import log_context
-from flowyard.settings import get_settings
 from marketplace.sdk import ActionError, RateLimitedError
 
 log = logging.getLogger("flowyard.engine")
@@ -111,7 +110,7 @@ def idempotency_key(execution_id: uuid.UUID, step_id: str, item_path: str) -> st
 class ExecutionRunner:
     """Runs an execution the current worker holds the lease on."""
 
-    def __init__(self, db: Session, execution: Execution, plan: Plan) -> None:
+    def __init__(self, db: Session, execution: Execution | Row[Any], plan: Plan) -> None:
         self.db = db
         self.execution = execution
         self.plan = plan
@@ -170,58 +169,41 @@ class ExecutionRunner:
         if now:
             self.flush()
 
+    def take_pending(self) -> list[dict[str, Any]]:
+        """The queued checkpoints as rows (marking them written); the caller writes them."""
+        values = [self._row_values(v, getattr(v, "_inputs", None)) for v in self.pending]
+        for view, value in zip(self.pending, values, strict=True):
+            view.row_id = value["id"]
+            view.started_at = value["started_at"]
+        self.pending.clear()
+        return values
+
     def flush(self, *, commit: bool = True) -> None:
         """Write queued checkpoints in one statement (upsert on the unique key) and commit —
         or leave the commit to the caller that pauses or finishes the run in the same
         transaction, which saves a round trip per execution."""
         if not self.pending:
             return
-        from sqlalchemy.dialects.postgresql import insert
-
-        values = [self._row_values(v, getattr(v, "_inputs", None)) for v in self.pending]
-        statement = insert(StepRun).values(values)
-        statement = statement.on_conflict_do_update(
-            constraint="uq_step_run",
-            set_={
-                name: statement.excluded[name]
-                for name in (
-                    "status",
-                    "branch",
-                    "output",
-                    "error",
-                    "attempts",
-                    "finished_at",
-                    "next_attempt_at",
-                    "duration_ms",
-                    "inputs",
-                )
-            },
-        )
-        self.db.execute(statement)
+        checkpoints.save_steps(self.db, self.take_pending())
         if commit:
             self.db.commit()
-        for view, value in zip(self.pending, values, strict=True):
-            view.row_id = value["id"]
-            view.started_at = value["started_at"]
-        self.pending.clear()
 
     # ---------------------------------------------------------------- graph walking
 
     def run(self) -> Outcome:
+        """Walk the graph as far as it goes now; checkpoints still queued when this returns
+        are written by the caller together with the outcome."""
         ctx = context.base_context(
             self.trigger, str(self.execution.id), str(self.execution.workflow_id)
         )
         try:
             self.run_scope(self.plan.top, ctx, "")
         except Waiting as waiting:
-            self.flush(commit=False)
             return Outcome(ExecutionStatus.WAITING, waiting.until, self.children)
         except Cancelled:
-            self.flush(commit=False)
             self.final_context = ctx
             return Outcome(ExecutionStatus.CANCELLED, children=self.children)
         except Stopped as stopped:
-            self.flush(commit=False)
             self.stop_message = stopped.message
             status = (
                 ExecutionStatus.SUCCEEDED
@@ -236,7 +218,6 @@ class ExecutionRunner:
             self.final_context = ctx
             return Outcome(status, children=self.children)
         except StepFailed as failed:
-            self.flush(commit=False)
             self.failure = {
                 "message": failed.error.message,
                 "kind": failed.error.kind,
@@ -245,7 +226,6 @@ class ExecutionRunner:
             }
             self.final_context = ctx
             return Outcome(ExecutionStatus.FAILED, children=self.children)
-        self.flush(commit=False)
         self.final_context = ctx
         return Outcome(ExecutionStatus.SUCCEEDED, children=self.children)
 
@@ -541,54 +521,13 @@ class Claim(enum.Enum):
     GONE = "gone"  # finished, cancelled, or another worker holds a live lease
 
 
-def claim(db: Session, execution_id: uuid.UUID, tenant_id: uuid.UUID) -> Claim:
-    """Take the lease on an execution if the tenant has a free concurrency slot.
-
-    The cap counts *live leases*, so a worker killed with SIGKILL frees its slots as soon as
-    its leases expire; claims of one tenant are serialised by an advisory lock, so the cap is
-    exact across every worker process.
-    """
-    now = clock.now()
-    settings = get_settings()
-    db.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:t, 7))"), {"t": str(tenant_id)})
-    row = db.execute(
-        text(
-            """
-            UPDATE execution SET
-              lease_owner = :me, lease_until = :until, deliveries = deliveries + 1,
-              status = CASE WHEN cancel_requested THEN status ELSE 'running' END,
-              started_at = COALESCE(started_at, :now)
-            WHERE id = :id AND tenant_id = :tenant
-              AND status IN ('queued', 'running', 'waiting')
-              AND (lease_until IS NULL OR lease_until < :now OR lease_owner = :me)
-              AND (SELECT count(*) FROM execution busy
-                   WHERE busy.tenant_id = :tenant AND busy.status = 'running'
-                     AND busy.lease_until > :now AND busy.id <> :id) < :cap
-            RETURNING id
-            """
-        ),
-        {
-            "me": WORKER_ID,
-            "until": now + timedelta(seconds=settings.execution_lease_seconds),
-            "now": now,
-            "id": execution_id,
-            "tenant": tenant_id,
-            "cap": settings.tenant_concurrency,
-        },
-    ).first()
-    if row is not None:
-        db.commit()
-        return Claim.TAKEN
-    state = db.execute(
-        text("SELECT status, lease_until, lease_owner FROM execution WHERE id = :id"),
-        {"id": execution_id},
-    ).first()
+def _why_not_claimed(db: Session, execution_id: uuid.UUID) -> Claim:
+    state = checkpoints.state_of(db, execution_id)
     db.commit()
     if state is None or ExecutionStatus(state.status).finished:
         return Claim.GONE
-    if state.lease_until is not None and state.lease_until > now and state.lease_owner != WORKER_ID:
-        return Claim.GONE
-    return Claim.BUSY
+    live = state.lease_until is not None and state.lease_until > clock.now()
+    return Claim.GONE if live and state.lease_owner != WORKER_ID else Claim.BUSY
 
 
 def run_execution(tenant_id: uuid.UUID, execution_id: uuid.UUID) -> Outcome | Claim:
@@ -597,39 +536,61 @@ def run_execution(tenant_id: uuid.UUID, execution_id: uuid.UUID) -> Outcome | Cl
         tenant_session(tenant_id) as db,
         log_context(tenant_id=tenant_id, execution_id=execution_id),
     ):
-        claimed = claim(db, execution_id, tenant_id)
-        if claimed is not Claim.TAKEN:
-            return claimed
-        execution = db.get(Execution, execution_id, populate_existing=True)
-        assert execution is not None
+        claimed = checkpoints.claim(db, execution_id, tenant_id, WORKER_ID)
+        if claimed is None:
+            return _why_not_claimed(db, execution_id)
         LEASES.hold(execution_id)
         try:
-            return _run_claimed(db, execution)
+            return _run_claimed(db, claimed)
         finally:
             LEASES.release(execution_id)
 
 
-def _run_claimed(db: Session, execution: Execution) -> Outcome:
+def _run_claimed(db: Session, claimed: Row[Any]) -> Outcome:
     from flowyard.engine import executions
 
-    if execution.cancel_requested:
+    if claimed.cancel_requested:
+        execution = _loaded(db, claimed.id)
         executions.finish(db, execution, ExecutionStatus.CANCELLED, None, None, {})
         return Outcome(ExecutionStatus.CANCELLED)
-    plan = plan_for(str(execution.version_id), lambda: _load_document(db, execution))
-    runner = ExecutionRunner(db, execution, plan)
-    if execution.deliveries > 1 or execution.rerun_of_id is not None:
+    plan = plan_for(str(claimed.version_id), lambda: _load_document(db, claimed.version_id))
+    runner = ExecutionRunner(db, claimed, plan)
+    if claimed.deliveries > 1 or claimed.rerun_of_id is not None:
         runner.load_runs()  # a first delivery of a fresh run has no checkpoints to read
     outcome = runner.run()
+    failure = getattr(runner, "failure", None)
+    final_context = getattr(runner, "final_context", None)
+    if _ends_plainly(runner, claimed, outcome):
+        end = executions.ending_of(plan.document, claimed.id, claimed.workflow_id,
+                                   outcome.status, failure, final_context,
+                                   getattr(runner, "stop_message", None))  # fmt: skip
+        checkpoints.finish(db, claimed, runner.take_pending(), end)
+        return outcome
+    runner.flush(commit=False)
+    execution = _loaded(db, claimed.id)
     if outcome.status is ExecutionStatus.WAITING:
         executions.pause(db, execution, outcome.wake_at, runner.events)
     else:
-        failure = getattr(runner, "failure", None)
-        final_context = getattr(runner, "final_context", None)
         executions.finish(db, execution, outcome.status, failure, final_context, runner)
     return outcome
 
 
-def _load_document(db: Session, execution: Execution) -> Mapping[str, Any]:
-    version = db.get(WorkflowVersion, execution.version_id)
+def _ends_plainly(runner: ExecutionRunner, claimed: Row[Any], outcome: Outcome) -> bool:
+    """A finished run with nothing else to do (no parent to wake, no error workflow, no
+    events its steps emitted): the common case, finished in one statement."""
+    if not outcome.status.finished or claimed.parent_execution_id is not None or runner.events:
+        return False
+    return not (outcome.status is ExecutionStatus.FAILED and runner.document.error_workflow_id)
+
+
+def _loaded(db: Session, execution_id: uuid.UUID) -> Execution:
+    """The ORM row, for the general (rarer) paths: pausing, waking a parent, error workflow."""
+    execution = db.get(Execution, execution_id, populate_existing=True)
+    assert execution is not None, "a claimed execution exists"
+    return execution
+
+
+def _load_document(db: Session, version_id: uuid.UUID) -> Mapping[str, Any]:
+    version = db.get(WorkflowVersion, version_id)
     assert version is not None, "an execution always pins an existing version"
     return version.document

@@ -1,8 +1,12 @@
 """Platform events: stored first, then fanned out to event-triggered workflows and sinks.
 
-``emit`` writes the event and an outbox message in the caller's transaction. The
-``dispatch_event`` actor starts every matching workflow once per event (the trigger key is
-the event id) and hands the event to registered sinks (outbound webhooks subscribe here).
+``emit`` writes the event in the caller's transaction. When something listens for it (an
+event-triggered workflow of the tenant, or a sink such as an outbound webhook subscription)
+an outbox message is staged with it and the ``dispatch_event`` actor starts every matching
+workflow once per event (the trigger key is the event id) and hands the event to the sinks.
+When nothing listens — most ``execution.completed`` events — the event is stored as already
+dispatched and costs no message at all. The check is one SQL expression (:func:`interest_sql`)
+so hot paths can fold it into the statement that stores the event.
 """
 
 from __future__ import annotations
@@ -20,13 +24,37 @@ from flowyard.triggers.models import PlatformEvent
 
 log = logging.getLogger(__name__)
 EventSink = Callable[[Session, PlatformEvent], None]
-_sinks: list[EventSink] = []
+
+WORKFLOWS_LISTENING = (
+    "EXISTS (SELECT 1 FROM workflow w WHERE w.tenant_id = %(tenant_id)s "
+    "AND w.trigger_kind = 'event' AND w.event_type = %(event_type)s AND w.enabled "
+    "AND w.published_version_id IS NOT NULL)"
+)
+"""SQL: an enabled, published workflow of the tenant is triggered by this event type."""
+
+_sinks: list[tuple[EventSink, str]] = []
 
 
-def register_sink(sink: EventSink) -> None:
-    """Receive every dispatched event (inside the dispatcher's tenant-scoped session)."""
-    if sink not in _sinks:
-        _sinks.append(sink)
+def register_sink(sink: EventSink, *, interested: str = "TRUE") -> None:
+    """Receive every dispatched event (inside the dispatcher's tenant-scoped session).
+
+    ``interested`` is a SQL boolean over ``%(tenant_id)s`` and ``%(event_type)s`` that is
+    true whenever the sink might want the event (it may over-approximate, never under):
+    events nobody is interested in are not dispatched at all.
+    """
+    if all(existing is not sink for existing, _ in _sinks):
+        _sinks.append((sink, interested))
+
+
+def interest_sql() -> str:
+    """SQL that is true when anything may want an event of ``%(event_type)s``."""
+    return "(" + " OR ".join([WORKFLOWS_LISTENING, *(f"({sql})" for _, sql in _sinks)]) + ")"
+
+
+def has_listeners(db: Session, tenant_id: uuid.UUID, event_type: str) -> bool:
+    statement = f"SELECT {interest_sql()}"
+    params = {"tenant_id": tenant_id, "event_type": event_type}
+    return bool(db.connection().exec_driver_sql(statement, params).scalar())
 
 
 def emit(
@@ -37,25 +65,21 @@ def emit(
     *,
     source: str = "platform",
     commit: bool = True,
-    inline: bool = False,
 ) -> PlatformEvent:
-    """Store an event and fan it out: later via the outbox, or ``inline`` in this transaction
-    (used when a run finishes, saving a second message per execution)."""
+    """Store an event; if anything listens, queue its fan-out in the same transaction."""
     from flowyard.workers import engine_actors, outbox
 
+    event_type = event_type[:200]
     event = PlatformEvent(
-        tenant_id=tenant_id, type=event_type[:200], payload=payloads.pack(payload), source=source
+        tenant_id=tenant_id, type=event_type, payload=payloads.pack(payload), source=source
     )
-    if inline:
-        event.dispatched_at = clock.now()  # fanned out below, in this very transaction
-    db.add(event)
-    if inline:
-        db.flush()
-        fan_out(db, event)
-    else:
+    if has_listeners(db, tenant_id, event_type):
         outbox.stage(
             db, engine_actors.dispatch_event, str(tenant_id), str(event.id), tenant_id=tenant_id
         )
+    else:
+        event.dispatched_at = clock.now()  # nothing to tell
+    db.add(event)
     if commit:
         db.commit()
     return event
@@ -110,7 +134,7 @@ def fan_out(db: Session, event: PlatformEvent) -> list[uuid.UUID]:
             started.append(execution.id)
         except CannotStart:
             continue
-    for sink in list(_sinks):
+    for sink, _interested in list(_sinks):
         sink(db, event)
     if event.dispatched_at is None:
         event.dispatched_at = clock.now()

@@ -73,4 +73,4 @@ def deliver_webhook(tenant_id: str, delivery_id: str) -> None:
     )
 
 
-events.register_sink(fanout.on_platform_event)
+events.register_sink(fanout.on_platform_event, interested=fanout.SUBSCRIBED_SQL)

@@ -31,6 +31,15 @@ def message_body(event_type: str, data: Any, *, tenant_id: uuid.UUID, when: str)
     return json.dumps(envelope, separators=(",", ":"), default=str, ensure_ascii=False)
 
 
+SUBSCRIBED_SQL = (
+    "EXISTS (SELECT 1 FROM webhook_subscription s JOIN tenant t ON t.agency_id = s.agency_id "
+    "WHERE t.id = %(tenant_id)s AND s.enabled "
+    "AND (s.tenant_id IS NULL OR s.tenant_id = %(tenant_id)s))"
+)
+"""SQL: the tenant (or its whole agency) has an enabled subscription; types are matched by
+:func:`on_platform_event` (patterns and filters are easier in Python)."""
+
+
 def _candidates(tenant_id: uuid.UUID) -> list[WebhookSubscription]:
     """Enabled subscriptions of this tenant and its agency's agency-wide ones.
 

@@ -1,0 +1,166 @@
+"""The runner's hot-path SQL: claim a run, checkpoint steps, finish a run in one statement.
+
+Why plain SQL here: a short workflow is a few milliseconds of Python, and the ORM's unit of
+work plus the tenant-scope options it compiles on every statement cost more than the run
+itself. These statements name ``tenant_id`` explicitly in every ``WHERE`` and in every row
+they write, so the tenant line holds without the session's automatic scoping.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from psycopg.types.json import Jsonb
+from sqlalchemy import Row
+from sqlmodel import Session
+
+from flowyard import clock
+from flowyard.db import rows
+from flowyard.engine.executions import Ending
+from flowyard.engine.models import StepRun
+from flowyard.settings import get_settings
+from flowyard.triggers.models import PlatformEvent
+
+_STEP_TABLE = rows.table_of(StepRun)
+_UPDATED_ON_CONFLICT = ("status", "branch", "inputs", "output", "error", "attempts",
+                        "finished_at", "next_attempt_at", "duration_ms")  # fmt: skip
+UPSERT_STEPS = (
+    rows.insert_many_sql(_STEP_TABLE, "steps")
+    + " ON CONFLICT ON CONSTRAINT uq_step_run DO UPDATE SET "
+    + ", ".join(f'"{name}" = EXCLUDED."{name}"' for name in _UPDATED_ON_CONFLICT)
+)
+"""Write step checkpoints (new or updated) from one JSON array of rows."""
+
+TENANT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(%(tenant)s::text, 7))"
+
+CLAIM = """
+UPDATE execution SET
+  lease_owner = %(me)s, lease_until = %(until)s, deliveries = deliveries + 1,
+  status = CASE WHEN cancel_requested THEN status ELSE 'running' END,
+  started_at = COALESCE(started_at, %(now)s)
+WHERE id = %(id)s AND tenant_id = %(tenant)s
+  AND status IN ('queued', 'running', 'waiting')
+  AND (lease_until IS NULL OR lease_until < %(now)s OR lease_owner = %(me)s)
+  AND (SELECT count(*) FROM execution busy
+       WHERE busy.tenant_id = %(tenant)s AND busy.status = 'running'
+         AND busy.lease_until > %(now)s AND busy.id <> %(id)s) < %(cap)s
+RETURNING id, tenant_id, workflow_id, version_id, trigger_payload, deliveries, rerun_of_id,
+          cancel_requested, parent_execution_id, interactive
+"""
+
+STATE = "SELECT status, lease_until, lease_owner FROM execution WHERE id = %(id)s"
+
+
+def save_steps(db: Session, steps: list[dict[str, Any]]) -> None:
+    """Upsert step checkpoints in the session's transaction (the caller commits)."""
+    if steps:
+        db.connection().exec_driver_sql(UPSERT_STEPS, {"steps": rows.many(steps, _STEP_TABLE)})
+
+
+def claim(db: Session, execution_id: uuid.UUID, tenant_id: uuid.UUID, me: str) -> Row[Any] | None:
+    """Take the lease if the tenant has a free concurrency slot; the claimed run's columns.
+
+    The cap counts *live leases*, so a worker killed with SIGKILL frees its slots as soon as
+    its leases expire. Claims of one tenant are serialised by an advisory lock held until
+    this transaction commits, and the count runs in a statement after it (with a snapshot
+    taken after the lock), so the cap is exact across every worker process.
+    """
+    now = clock.now()
+    settings = get_settings()
+    connection = db.connection()
+    connection.exec_driver_sql(TENANT_LOCK, {"tenant": tenant_id})
+    params = {
+        "me": me,
+        "until": now + timedelta(seconds=settings.execution_lease_seconds),
+        "now": now,
+        "id": execution_id,
+        "tenant": tenant_id,
+        "cap": settings.tenant_concurrency,
+    }
+    claimed = connection.exec_driver_sql(CLAIM, params).first()
+    if claimed is not None:
+        db.commit()
+        return claimed
+    return None
+
+
+def state_of(db: Session, execution_id: uuid.UUID) -> Row[Any] | None:
+    return db.connection().exec_driver_sql(STATE, {"id": execution_id}).first()
+
+
+@functools.cache
+def _finish_sql(interest: str) -> str:
+    from flowyard.workers.outbox import OutboxMessage
+
+    event_insert = rows.insert_one_sql(
+        rows.table_of(PlatformEvent), "event", "heard",
+        overrides={"dispatched_at": "CASE WHEN heard.yes THEN NULL ELSE %(now)s::timestamptz END"},
+    )  # fmt: skip
+    message_insert = rows.insert_one_sql(
+        rows.table_of(OutboxMessage), "message",
+        "(SELECT 1 FROM ev WHERE ev.dispatched_at IS NULL) undispatched",
+    )  # fmt: skip
+    return f"""
+WITH steps AS ({UPSERT_STEPS} RETURNING 1),
+done AS (
+  UPDATE execution SET status = %(status)s, finished_at = %(now)s, lease_until = NULL,
+    lease_owner = NULL, wake_at = NULL, error = %(error)s, dead_letter = %(dead_letter)s,
+    result = COALESCE(%(result)s, result), summary = %(summary)s
+  WHERE id = %(id)s AND tenant_id = %(tenant_id)s
+  RETURNING 1
+),
+heard AS (SELECT {interest} AS yes FROM done),
+ev AS ({event_insert} RETURNING dispatched_at),
+ob AS ({message_insert} RETURNING 1)
+SELECT (SELECT count(*) FROM ob)
+"""
+
+
+def finish(
+    db: Session,
+    claimed: Row[Any],
+    steps: list[dict[str, Any]],
+    end: Ending,
+    now: datetime | None = None,
+) -> None:
+    """Write the last checkpoints, the outcome and its platform event in one statement and
+    commit; the event is stored as dispatched unless something listens for it, in which
+    case its fan-out message is queued in the same statement and sent after commit."""
+    from flowyard.engine.payloads import pack
+    from flowyard.triggers import events
+    from flowyard.workers import engine_actors, outbox
+
+    now = now or clock.now()
+    event = rows.new_row(PlatformEvent, tenant_id=claimed.tenant_id, type=end.event_type,
+                         payload=pack(end.event_payload), source=f"execution:{claimed.id}",
+                         created_at=now)  # fmt: skip
+    message = rows.new_row(
+        outbox.OutboxMessage,
+        tenant_id=claimed.tenant_id,
+        actor=engine_actors.dispatch_event.actor_name,
+        queue=engine_actors.dispatch_event.queue_name,
+        args=[str(claimed.tenant_id), str(event["id"])],
+        options={},
+    )
+    params = {
+        "steps": rows.many(steps, _STEP_TABLE),
+        "status": str(end.status),
+        "now": now,
+        "error": Jsonb(end.error),
+        "dead_letter": end.dead_letter,
+        "result": Jsonb(end.result) if end.result is not None else None,
+        "summary": end.summary,
+        "id": claimed.id,
+        "tenant_id": claimed.tenant_id,
+        "event_type": end.event_type,
+        **rows.params(event, rows.table_of(PlatformEvent), "event"),
+        **rows.params(message, rows.table_of(outbox.OutboxMessage), "message"),
+    }
+    statement = _finish_sql(events.interest_sql())
+    queued = db.connection().exec_driver_sql(statement, params).scalar()
+    db.commit()
+    if queued:
+        outbox.send_now(outbox.OutboxMessage(**message))
