@@ -137,8 +137,7 @@ def start_execution(
     db.add(execution)
     _dispatch(db, execution)
     if not commit:
-        db.flush()
-        return execution
+        return execution  # written with the caller's commit (inserts batched per table)
     try:
         db.commit()
     except IntegrityError:
