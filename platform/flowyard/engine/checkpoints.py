@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Row
 from sqlmodel import Session
 
 from flowyard import clock
-from flowyard.db import rows
+from flowyard.db import raw, rows
 from flowyard.engine.executions import Ending
 from flowyard.engine.models import StepRun
 from flowyard.settings import get_settings
@@ -34,22 +33,11 @@ UPSERT_STEPS = (
 )
 """Write step checkpoints (new or updated) from one JSON array of rows."""
 
-TENANT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(%(tenant)s::text, 7))"
-
-CLAIM = """
-UPDATE execution SET
-  lease_owner = %(me)s, lease_until = %(until)s, deliveries = deliveries + 1,
-  status = CASE WHEN cancel_requested THEN status ELSE 'running' END,
-  started_at = COALESCE(started_at, %(now)s)
-WHERE id = %(id)s AND tenant_id = %(tenant)s
-  AND status IN ('queued', 'running', 'waiting')
-  AND (lease_until IS NULL OR lease_until < %(now)s OR lease_owner = %(me)s)
-  AND (SELECT count(*) FROM execution busy
-       WHERE busy.tenant_id = %(tenant)s AND busy.status = 'running'
-         AND busy.lease_until > %(now)s AND busy.id <> %(id)s) < %(cap)s
-RETURNING id, tenant_id, workflow_id, version_id, trigger_payload, deliveries, rerun_of_id,
-          cancel_requested, parent_execution_id, interactive
-"""
+CLAIM = (
+    "SELECT * FROM flowyard_claim_execution(%(id)s, %(tenant)s, %(me)s, %(now)s, %(until)s, "
+    "%(cap)s)"
+)
+"""Lock the tenant's claims, then take the lease if a slot is free (migration 0010)."""
 
 STATE = "SELECT status, lease_until, lease_owner FROM execution WHERE id = %(id)s"
 
@@ -60,18 +48,16 @@ def save_steps(db: Session, steps: list[dict[str, Any]]) -> None:
         db.connection().exec_driver_sql(UPSERT_STEPS, {"steps": rows.many(steps, _STEP_TABLE)})
 
 
-def claim(db: Session, execution_id: uuid.UUID, tenant_id: uuid.UUID, me: str) -> Row[Any] | None:
+def claim(execution_id: uuid.UUID, tenant_id: uuid.UUID, me: str) -> Any | None:
     """Take the lease if the tenant has a free concurrency slot; the claimed run's columns.
 
     The cap counts *live leases*, so a worker killed with SIGKILL frees its slots as soon as
-    its leases expire. Claims of one tenant are serialised by an advisory lock held until
-    this transaction commits, and the count runs in a statement after it (with a snapshot
-    taken after the lock), so the cap is exact across every worker process.
+    its leases expire. Claims of one tenant are serialised by an advisory lock and the count
+    is taken after it, so the cap is exact across every worker process; the function does
+    both in one autocommit round trip.
     """
     now = clock.now()
     settings = get_settings()
-    connection = db.connection()
-    connection.exec_driver_sql(TENANT_LOCK, {"tenant": tenant_id})
     params = {
         "me": me,
         "until": now + timedelta(seconds=settings.execution_lease_seconds),
@@ -80,15 +66,13 @@ def claim(db: Session, execution_id: uuid.UUID, tenant_id: uuid.UUID, me: str) -
         "tenant": tenant_id,
         "cap": settings.tenant_concurrency,
     }
-    claimed = connection.exec_driver_sql(CLAIM, params).first()
-    if claimed is not None:
-        db.commit()
-        return claimed
-    return None
+    with raw.autocommit_cursor() as cursor:
+        return cursor.execute(CLAIM, params).fetchone()
 
 
-def state_of(db: Session, execution_id: uuid.UUID) -> Row[Any] | None:
-    return db.connection().exec_driver_sql(STATE, {"id": execution_id}).first()
+def state_of(execution_id: uuid.UUID) -> Any | None:
+    with raw.autocommit_cursor() as cursor:
+        return cursor.execute(STATE, {"id": execution_id}).fetchone()
 
 
 @functools.cache
@@ -121,14 +105,14 @@ SELECT (SELECT count(*) FROM ob)
 
 def finish(
     db: Session,
-    claimed: Row[Any],
+    claimed: Any,
     steps: list[dict[str, Any]],
     end: Ending,
     now: datetime | None = None,
 ) -> None:
-    """Write the last checkpoints, the outcome and its platform event in one statement and
-    commit; the event is stored as dispatched unless something listens for it, in which
-    case its fan-out message is queued in the same statement and sent after commit."""
+    """Write the last checkpoints, the outcome and its platform event in one statement (a
+    transaction by itself). The event is stored as dispatched unless something listens for
+    it; then its fan-out message is queued in the same statement and sent after commit."""
     from flowyard.engine.payloads import pack
     from flowyard.triggers import events
     from flowyard.workers import engine_actors, outbox
@@ -160,7 +144,11 @@ def finish(
         **rows.params(message, rows.table_of(outbox.OutboxMessage), "message"),
     }
     statement = _finish_sql(events.interest_sql())
-    queued = db.connection().exec_driver_sql(statement, params).scalar()
-    db.commit()
+    if db.in_transaction():  # the run wrote through the session: finish in its transaction
+        queued = db.connection().exec_driver_sql(statement, params).scalar()
+        db.commit()
+    else:  # one statement is one transaction: no BEGIN/COMMIT round trips
+        with raw.autocommit_cursor() as cursor:
+            queued = cursor.execute(statement, params).fetchone()[0]
     if queued:
         outbox.send_now(outbox.OutboxMessage(**message))

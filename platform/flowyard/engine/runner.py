@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, text
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from flowyard import clock
@@ -110,7 +110,7 @@ def idempotency_key(execution_id: uuid.UUID, step_id: str, item_path: str) -> st
 class ExecutionRunner:
     """Runs an execution the current worker holds the lease on."""
 
-    def __init__(self, db: Session, execution: Execution | Row[Any], plan: Plan) -> None:
+    def __init__(self, db: Session, execution: Execution | Any, plan: Plan) -> None:
         self.db = db
         self.execution = execution
         self.plan = plan
@@ -521,9 +521,8 @@ class Claim(enum.Enum):
     GONE = "gone"  # finished, cancelled, or another worker holds a live lease
 
 
-def _why_not_claimed(db: Session, execution_id: uuid.UUID) -> Claim:
-    state = checkpoints.state_of(db, execution_id)
-    db.commit()
+def _why_not_claimed(execution_id: uuid.UUID) -> Claim:
+    state = checkpoints.state_of(execution_id)
     if state is None or ExecutionStatus(state.status).finished:
         return Claim.GONE
     live = state.lease_until is not None and state.lease_until > clock.now()
@@ -532,13 +531,14 @@ def _why_not_claimed(db: Session, execution_id: uuid.UUID) -> Claim:
 
 def run_execution(tenant_id: uuid.UUID, execution_id: uuid.UUID) -> Outcome | Claim:
     """Run an execution as far as it can go now, or say why not (busy tenant, gone)."""
+    with log_context(tenant_id=tenant_id, execution_id=execution_id):
+        claimed = checkpoints.claim(execution_id, tenant_id, WORKER_ID)
+        if claimed is None:
+            return _why_not_claimed(execution_id)
     with (
         tenant_session(tenant_id) as db,
         log_context(tenant_id=tenant_id, execution_id=execution_id),
     ):
-        claimed = checkpoints.claim(db, execution_id, tenant_id, WORKER_ID)
-        if claimed is None:
-            return _why_not_claimed(db, execution_id)
         LEASES.hold(execution_id)
         try:
             return _run_claimed(db, claimed)
@@ -546,7 +546,7 @@ def run_execution(tenant_id: uuid.UUID, execution_id: uuid.UUID) -> Outcome | Cl
             LEASES.release(execution_id)
 
 
-def _run_claimed(db: Session, claimed: Row[Any]) -> Outcome:
+def _run_claimed(db: Session, claimed: Any) -> Outcome:
     from flowyard.engine import executions
 
     if claimed.cancel_requested:
@@ -575,7 +575,7 @@ def _run_claimed(db: Session, claimed: Row[Any]) -> Outcome:
     return outcome
 
 
-def _ends_plainly(runner: ExecutionRunner, claimed: Row[Any], outcome: Outcome) -> bool:
+def _ends_plainly(runner: ExecutionRunner, claimed: Any, outcome: Outcome) -> bool:
     """A finished run with nothing else to do (no parent to wake, no error workflow, no
     events its steps emitted): the common case, finished in one statement."""
     if not outcome.status.finished or claimed.parent_execution_id is not None or runner.events:
