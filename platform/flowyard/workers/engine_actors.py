@@ -1,7 +1,7 @@
 """Actors that run executions and dispatch platform events.
 
 Per-tenant fairness: an execution is claimed only while its tenant has fewer running
-executions than its cap (see :func:`flowyard.engine.runner.claim`). A message that finds its
+executions than its cap (see :func:`flowyard.engine.checkpoints.claim`). A message that finds its
 tenant at the cap is put back with a short delay instead of blocking a worker thread, so one
 tenant's storm cannot starve the others.
 """
@@ -21,8 +21,8 @@ EXECUTION_TIME_LIMIT_MS = 60 * 60 * 1000
 
 
 def _run(actor: dramatiq.Actor, tenant_id: str, execution_id: str) -> None:
-    from flowyard.engine.runner import Claim
-    from flowyard.engine.runner import run_execution as run
+    from flowyard.engine.execute import Claim
+    from flowyard.engine.execute import run_execution as run
 
     if run(uuid.UUID(tenant_id), uuid.UUID(execution_id)) is Claim.BUSY:
         actor.send_with_options(args=(tenant_id, execution_id), delay=random.randint(200, 800))
