@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from flowyard.web.server import start_web, stop_web, wait_until_ready
 from support import services
+from support.http_target import HttpTarget
 
 # What a person sees can take a few seconds on a loaded 2-core CI machine (page state
 # travels over the websocket): wait up to 20 s for it instead of Playwright's default 5 s.
@@ -88,7 +89,22 @@ def browser_database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app_env(browser_database_url: str) -> Iterator[dict[str, str]]:
+def http_target_server() -> Iterator[HttpTarget]:
+    """A local HTTP server for the whole session, started before the app so that its
+    address is on the app's SSRF allow-list."""
+    with HttpTarget() as target:
+        yield target
+
+
+@pytest.fixture
+def http_target(http_target_server: HttpTarget) -> HttpTarget:
+    """The session's recording HTTP server, with nothing recorded yet for this test."""
+    http_target_server.reset()
+    return http_target_server
+
+
+@pytest.fixture(scope="session")
+def app_env(browser_database_url: str, http_target_server: HttpTarget) -> Iterator[dict[str, str]]:
     """The environment the app (and its workers) run with: own database and Redis number, its
     port and public URL, and the provider simulators (as in the demo) it is pointed at.
 
@@ -104,6 +120,9 @@ def app_env(browser_database_url: str) -> Iterator[dict[str, str]]:
         "FLOWYARD_ENV": "test",
         "FLOWYARD_WEB_PORT": str(port),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "FLOWYARD_HTTP_ALLOW": ",".join(
+            filter(None, [os.environ.get("FLOWYARD_HTTP_ALLOW", ""), http_target_server.address])
+        ),
     }
     sandboxes = _start_sandboxes(f"http://127.0.0.1:{port}/oauth/callback", env)
     yield env

@@ -4,19 +4,14 @@
 mouse and keyboard input: steps are dragged from the action library onto the canvas, joined
 by dragging from branch handles, configured in the side panel (generated forms, the value
 picker, the condition builder), published, run with Run now, and followed in the run view.
-A real worker pool (``app_workers``) runs it; the test server's exact address is allowed for
-the SSRF guard before the app starts (the web fixture copies ``os.environ``).
+A real worker pool (``app_workers``) runs it; the recording server (``http_target``) is on
+the app's SSRF allow-list.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -28,44 +23,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 ROSA = "rosa@rosas-bakery.test"
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-TARGET_PORT = _free_port()
-_allow = os.environ.get("FLOWYARD_HTTP_ALLOW", "")
-os.environ["FLOWYARD_HTTP_ALLOW"] = ",".join(filter(None, [_allow, f"127.0.0.1:{TARGET_PORT}"]))
-
-
-@pytest.fixture
-def http_target() -> Iterator[list[dict]]:
-    """A local HTTP server that records every request it gets."""
-    got: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            return
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            got.append({"path": self.path, "headers": dict(self.headers.items()),
-                        "body": self.rfile.read(length).decode()})  # fmt: skip
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "11")
-            self.end_headers()
-            self.wfile.write(b'{"ok":true}')
-
-    server = ThreadingHTTPServer(("127.0.0.1", TARGET_PORT), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield got
-    server.shutdown()
-    server.server_close()
 
 
 # --- canvas gestures -----------------------------------------------------------------------
@@ -91,7 +48,10 @@ def connect(page: Page, source: str, handle: str, target: str) -> None:
 
 
 def select_node(page: Page, step_id: str) -> None:
+    """Click a step and wait until the side panel shows it (typing sooner would go to the
+    form of the step selected before)."""
     page.locator(f'.react-flow__node[data-id="{step_id}"]').click()
+    expect(page.locator("#side-panel")).to_have_attribute("data-selected", step_id)
 
 
 def field(page: Page, path: str) -> object:
@@ -142,6 +102,7 @@ def build_order_router(page: Page, target: str) -> None:
     for step_id, path, size in ((big, "/big", "big"), (small, "/small", "small")):
         select_node(page, step_id)
         type_into(field(page, "url"), f"{target}{path}")
+        expect(field(page, "url")).to_have_value(f"{target}{path}")
         field(page, "method").select_option("POST")
         page.locator('#side-panel [data-add-pair="headers"]').click()
         type_into(page.locator('#side-panel [data-pair-key="headers"]').first, "X-Order")
@@ -150,8 +111,9 @@ def build_order_router(page: Page, target: str) -> None:
             "select").first.select_option("trigger.number")  # fmt: skip
         type_into(field(page, "json_body"), json.dumps({"size": size}))
     wait_saved(page)
-    for step_id in (big, small):  # what the side panel wrote is what the draft holds
+    for step_id, path in ((big, "/big"), (small, "/small")):  # the draft holds what was typed
         select_node(page, step_id)
+        expect(field(page, "url")).to_have_value(f"{target}{path}")
         expect(page.locator('#side-panel [data-pair-key="headers"]').first).to_have_value("X-Order")
         expect(page.locator('#side-panel [data-pair-value="headers"]').first).to_have_value(
             "Order {{trigger.number}}"
@@ -170,7 +132,7 @@ def test_build_publish_and_run_a_branching_workflow(
     expect(page).to_have_url(re.compile(r"/t/rosas-bakery/workflows/[0-9a-f-]{36}$"))
     expect(page.locator("#builder-title")).to_have_text("Order router")
 
-    build_order_router(page, f"http://127.0.0.1:{TARGET_PORT}")
+    build_order_router(page, http_target.url)
     expect(page.locator(".fy-node-problems")).to_have_count(0)
 
     page.locator("#publish").click()
@@ -188,9 +150,9 @@ def test_build_publish_and_run_a_branching_workflow(
            ).to_have_text("Skipped")  # fmt: skip
     expect(page.locator('.step-card[data-step="condition"]')).to_contain_text("Went: true")
 
-    assert [r["path"] for r in http_target] == ["/big"]
-    assert http_target[0]["headers"]["X-Order"] == "Order 1042"
-    assert json.loads(http_target[0]["body"]) == {"size": "big"}
+    assert [r.path for r in http_target.requests] == ["/big"]
+    assert http_target.requests[0].headers["X-Order"] == "Order 1042"
+    assert http_target.requests[0].json() == {"size": "big"}
     big_card.get_by_text("What it produced").click()
     expect(big_card).to_contain_text('"ok": true')
 

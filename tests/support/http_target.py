@@ -101,6 +101,18 @@ class HttpTarget:
         self.server.shutdown()
         self.server.server_close()
 
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:<port>``, as the SSRF allow-list names it."""
+        return self.url.removeprefix("http://")
+
+    def reset(self) -> None:
+        """Forget requests and behaviours (a server shared by several tests)."""
+        with self._lock:
+            self.requests.clear()
+            self.behaviour.clear()
+            self.calls.clear()
+
     def on(self, path: str, **behaviour: Any) -> None:
         self.behaviour[path] = Behaviour(**behaviour)
 

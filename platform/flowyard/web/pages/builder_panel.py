@@ -728,6 +728,7 @@ def side_panel() -> rx.Component:
     return rx.box(
         rx.match(S.sel_kind, ("trigger", trigger_panel()), ("", workflow_panel()), step_panel()),
         id="side-panel",
+        custom_attrs={"data-selected": S.selected},
         width="100%",
     )
 
