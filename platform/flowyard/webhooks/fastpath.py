@@ -5,6 +5,8 @@ event, the execution and the outbox row through the ORM — about a dozen round 
 several milliseconds of CPU per request. Here the common case costs one round trip:
 
 * the endpoint's settings come from an in-process cache (:class:`EndpointCache`);
+* the statement runs on the event loop over an async connection (:mod:`.aiodb`), so the
+  request never waits for a worker thread;
 * one ``INSERT … SELECT`` statement with data-modifying CTEs writes the event, the queued
   execution and its outbox message. A single statement in autocommit mode is one
   transaction, so the three rows are committed together before the 202, as before;
@@ -21,26 +23,20 @@ by the general path.
 
 from __future__ import annotations
 
-import enum
+import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import psycopg
-from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, LargeBinary, Table
-from sqlmodel import SQLModel
-
 from flowyard import clock
-from flowyard.db import get_engine
+from flowyard.db import rows
 from flowyard.engine.executions import dispatch_actor, execution_values
 from flowyard.engine.models import Execution
 from flowyard.security import vault
+from flowyard.webhooks import aiodb, sender
 from flowyard.webhooks.models import InboundEvent
 from flowyard.webhooks.replies import Reply, accepted
 from flowyard.webhooks.requests import (
@@ -137,76 +133,19 @@ WHERE e.id = %(c_endpoint_id)s AND e.token = %(c_token)s AND e.tenant_id = %(c_t
 """
 
 
-def _insert_from(table: Table, name: str, source: str) -> str:
-    """``INSERT INTO table (columns) SELECT … FROM source`` with the row in one JSON parameter.
-
-    Why JSON: one parameter per column (60 in all) made psycopg re-parse the statement on
-    every call (it caches statements of at most 50 parameters) and adapt each value in
-    Python; ``jsonb_populate_record`` types the values in PostgreSQL instead. Binary columns
-    (the raw body) get their own parameter. Built from the model's table, so a new column
-    cannot be forgotten here.
-    """
-    names, values = [], []
-    for column in table.columns:
-        names.append(f'"{column.name}"')
-        if isinstance(column.type, LargeBinary):
-            values.append(f"%({name}_{column.name})s::bytea")
-        elif isinstance(column.type, JSON):  # the ORM stores None as JSON null here
-            values.append(f"COALESCE(r.\"{column.name}\", 'null'::jsonb)")
-        else:
-            values.append(f'r."{column.name}"')
-    record = f"jsonb_populate_record(NULL::{table.name}, %({name})s::jsonb) r"
-    return (
-        f"INSERT INTO {table.name} ({', '.join(names)}) "
-        f"SELECT {', '.join(values)} FROM {source}, {record}"
-    )
-
-
-_EVENT_TABLE: Table = InboundEvent.__table__  # type: ignore[attr-defined]
-_EXECUTION_TABLE: Table = Execution.__table__  # type: ignore[attr-defined]
-_OUTBOX_TABLE: Table = outbox.OutboxMessage.__table__  # type: ignore[attr-defined]
+_EVENT_TABLE = rows.table_of(InboundEvent)
+_EXECUTION_TABLE = rows.table_of(Execution)
+_OUTBOX_TABLE = rows.table_of(outbox.OutboxMessage)
 
 STORE_STARTED = (
     f"WITH ok AS ({_UNCHANGED}),\n"
-    f"ex AS ({_insert_from(_EXECUTION_TABLE, 'execution', 'ok')} RETURNING 1),\n"
-    f"ob AS ({_insert_from(_OUTBOX_TABLE, 'message', 'ex')} RETURNING 1)\n"
-    f"{_insert_from(_EVENT_TABLE, 'event', 'ok')} RETURNING id"
+    f"ex AS ({rows.insert_one_sql(_EXECUTION_TABLE, 'execution', 'ok')} RETURNING 1),\n"
+    f"ob AS ({rows.insert_one_sql(_OUTBOX_TABLE, 'message', 'ex')} RETURNING 1)\n"
+    f"{rows.insert_one_sql(_EVENT_TABLE, 'event', 'ok')} RETURNING id"
 )
-STORE_HELD = f"WITH ok AS ({_UNCHANGED})\n{_insert_from(_EVENT_TABLE, 'event', 'ok')} RETURNING id"
-
-
-def _row(model: type[SQLModel], **values: Any) -> dict[str, Any]:
-    """A new row of ``model`` as plain values: the model's own defaults, then ``values``.
-
-    Why not ``model(**values)``: building ORM instances (attribute instrumentation) was
-    about a tenth of the ingress's CPU; the defaults come from the same field definitions.
-    """
-    fields = model.model_fields
-    row = {
-        n: f.get_default(call_default_factory=True) for n, f in fields.items() if n not in values
-    }
-    row.update(values)
-    return row
-
-
-def _params(row: dict[str, Any], table: Table, name: str) -> dict[str, Any]:
-    """The row as one JSON record (None left out) plus its binary columns."""
-    record: dict[str, Any] = {}
-    params: dict[str, Any] = {}
-    for column in table.columns:
-        value = row[column.key]
-        if isinstance(column.type, LargeBinary):
-            params[f"{name}_{column.name}"] = value
-        elif value is None:
-            continue
-        elif isinstance(value, uuid.UUID | enum.Enum):
-            record[column.name] = str(value.value if isinstance(value, enum.Enum) else value)
-        elif isinstance(value, datetime):
-            record[column.name] = value.isoformat()
-        else:
-            record[column.name] = value
-    params[name] = Jsonb(record)
-    return params
+STORE_HELD = (
+    f"WITH ok AS ({_UNCHANGED})\n{rows.insert_one_sql(_EVENT_TABLE, 'event', 'ok')} RETURNING id"
+)
 
 
 def _unchanged_params(config: EndpointConfig) -> dict[str, Any]:
@@ -225,25 +164,8 @@ def _unchanged_params(config: EndpointConfig) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _autocommit_cursor() -> Iterator[psycopg.Cursor[Any]]:
-    """A pooled connection in autocommit mode: each statement is its own transaction."""
-    fairy = get_engine().raw_connection()
-    conn: psycopg.Connection[Any] = fairy.driver_connection  # type: ignore[assignment]
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            yield cursor
-        conn.autocommit = False
-    except BaseException:
-        fairy.invalidate()  # unknown state: never hand it back to the pool
-        raise
-    finally:
-        fairy.close()
-
-
-def _load(cursor: psycopg.Cursor[Any], token: str) -> EndpointConfig | None:
-    row = cursor.execute(_LOAD, {"token": token}).fetchone()
+def _config(token: str, row: tuple[Any, ...] | None) -> EndpointConfig | None:
+    """The endpoint's settings from a :data:`_LOAD` row (cached), or None if unknown."""
     if row is None:
         return None
     endpoint_id, tenant_id, workflow_id, scheme, stored, paused, mode, timeout, enabled, vid = row
@@ -266,82 +188,119 @@ def _verified(config: EndpointConfig, request: RawRequest) -> bool:
                   now=clock.now().timestamp(), method=request.method, uri=request.url)  # fmt: skip
 
 
-def _unusual(config: EndpointConfig, request: RawRequest) -> bool:
-    """Requests the general path must see: set-up calls and anything with a sender id."""
-    if config.scheme.startswith("asana"):
-        return True
-    if setup_call(config.scheme, request) is not None:
-        return True
-    return dedupe_key(config.scheme, request.headers, request.body) is not None
+def _usual(config: EndpointConfig | None, request: RawRequest) -> bool:
+    """Signed as expected and not one for the general path: a set-up call, Asana, or
+    anything with a sender id to deduplicate on."""
+    if config is None or not _verified(config, request):
+        return False  # unknown here, or maybe the secret changed: the general path decides
+    if config.scheme.startswith("asana") or setup_call(config.scheme, request) is not None:
+        return False
+    return dedupe_key(config.scheme, request.headers, request.body) is None
 
 
-def try_accept(token: str, request: RawRequest) -> Reply | None:
-    """Store and queue the event in one statement, or None to use the general path."""
+@dataclass
+class _Write:
+    """One accepted event, ready to be stored by a single statement."""
+
+    request: RawRequest
+    config: EndpointConfig | None
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    received: datetime = field(default_factory=clock.now)
+    payload: dict[str, Any] = field(default_factory=dict)
+    execution_id: uuid.UUID | None = None
+    message: outbox.StoredMessage | None = None
+
+    def statement(self, config: EndpointConfig) -> tuple[str, dict[str, Any]]:
+        """The event (and, unless held, the execution and its outbox row) as one statement
+        that inserts nothing if the endpoint no longer has exactly these settings."""
+        self.config = config
+        request = self.request
+        event = rows.new_row(
+            InboundEvent,
+            id=self.event_id,
+            tenant_id=config.tenant_id,
+            endpoint_id=config.endpoint_id,
+            workflow_id=config.workflow_id,
+            received_at=self.received,
+            method=request.method,
+            query=request.query[:2000],
+            headers=request.lowered,
+            content_type=request.content_type[:200],
+            body=request.body,
+            verified=True if config.scheme else None,
+        )
+        if config.holds:
+            event.update(status="held", note="Endpoint paused: kept until released.")
+            statement, params = STORE_HELD, {}
+        else:
+            execution = rows.new_row(Execution, **execution_values(
+                config.tenant_id, config.workflow_id, config.version_id, self.payload,
+                trigger_kind="webhook"))  # fmt: skip
+            self.execution_id = event["execution_id"] = execution["id"]
+            actor = dispatch_actor(execution["interactive"])
+            message = rows.new_row(outbox.OutboxMessage, **outbox.message_values(
+                actor, config.tenant_id, execution["id"], tenant_id=config.tenant_id))  # fmt: skip
+            self.message = outbox.StoredMessage.of(message)
+            statement = STORE_STARTED
+            params = {**rows.params(execution, _EXECUTION_TABLE, "execution"),
+                      **rows.params(message, _OUTBOX_TABLE, "message")}  # fmt: skip
+        params.update(rows.params(event, _EVENT_TABLE, "event"), **_unchanged_params(config))
+        return statement, params
+
+    def reply(self, stored: tuple[Any, ...] | None) -> Reply | None:
+        """The 202 once the statement stored the rows; None when the endpoint had changed."""
+        config = self.config
+        assert config is not None
+        if stored is None:
+            cache.forget(config.token)  # the endpoint changed: decide afresh
+            return None
+        return accepted(self.event_id, self.execution_id, mode=config.mode,
+                        tenant_id=config.tenant_id,
+                        sync_timeout_seconds=config.sync_timeout_seconds)  # fmt: skip
+
+
+def _begin(token: str, request: RawRequest) -> _Write | None:
+    """The write for a cached endpoint (or one still to be loaded); None when the general
+    path must decide (unusual request, signature not matching the cached secret, body that
+    does not parse — the general path answers 400 after the endpoint and signature checks)."""
     config = cache.get(token)
-    if config is not None and not _verified(config, request):
-        return None  # maybe the secret changed: the general path reads it afresh
-    if config is not None and _unusual(config, request):
+    if config is not None and not _usual(config, request):
         return None
+    write = _Write(request, config)
     try:
-        event_id, received = uuid.uuid4(), clock.now()
-        payload = trigger_payload(request, str(event_id), received.isoformat())
+        write.payload = trigger_payload(request, str(write.event_id), write.received.isoformat())
     except UnreadableBody:
-        return None  # the general path answers 400 after the endpoint and signature checks
-    with _autocommit_cursor() as cursor:
+        return None
+    return write
+
+
+def warm_up() -> None:
+    """Import what the first accepted webhook needs (the run actors and Dramatiq's Redis
+    broker) now: about a second of imports that would otherwise stall the first requests."""
+    from flowyard.workers.broker import BrokerNotConfigured
+
+    with contextlib.suppress(BrokerNotConfigured):  # no REDIS_URL: the first webhook says so
+        dispatch_actor(False)
+
+
+async def try_accept(token: str, request: RawRequest) -> Reply | None:
+    """Store and queue the event in one statement, or None to use the general path.
+
+    Runs on the event loop over an async connection; the committed message is handed to the
+    batch sender (:mod:`.sender`), so the 202 never waits for Redis.
+    """
+    write = _begin(token, request)
+    if write is None:
+        return None
+    async with aiodb.pool().connection() as conn:
+        config = write.config
         if config is None:
-            config = _load(cursor, token)
-            if config is None or not _verified(config, request) or _unusual(config, request):
+            config = _config(token, await (await conn.execute(_LOAD, {"token": token})).fetchone())
+            if not _usual(config, request):
                 return None
-        stored = _store(cursor, config, request, event_id, received, payload)
-    if stored is None:
-        return None
-    execution_id, message = stored
-    if message is not None:
-        outbox.send_now(message)  # committed: send it now (if Redis is down, the relay will)
-    return accepted(event_id, execution_id, mode=config.mode, tenant_id=config.tenant_id,
-                    sync_timeout_seconds=config.sync_timeout_seconds)  # fmt: skip
-
-
-def _store(
-    cursor: psycopg.Cursor[Any],
-    config: EndpointConfig,
-    request: RawRequest,
-    event_id: uuid.UUID,
-    received: Any,
-    payload: dict[str, Any],
-) -> tuple[uuid.UUID | None, outbox.OutboxMessage | None] | None:
-    """Write the event (and, unless held, the execution and its outbox row) in one statement;
-    returns (execution id, message to send) or None when the endpoint has changed."""
-    event = _row(
-        InboundEvent,
-        id=event_id,
-        tenant_id=config.tenant_id,
-        endpoint_id=config.endpoint_id,
-        workflow_id=config.workflow_id,
-        received_at=received,
-        method=request.method,
-        query=request.query[:2000],
-        headers=request.lowered,
-        content_type=request.content_type[:200],
-        body=request.body,
-        verified=True if config.scheme else None,
-    )
-    message = None
-    if config.holds:
-        event.update(status="held", note="Endpoint paused: kept until released.")
-        statement, params = STORE_HELD, {}
-    else:
-        execution = _row(Execution, **execution_values(
-            config.tenant_id, config.workflow_id, config.version_id, payload,
-            trigger_kind="webhook"))  # fmt: skip
-        event["execution_id"] = execution["id"]
-        message = outbox.message(dispatch_actor(execution["interactive"]), str(config.tenant_id),
-                                 str(execution["id"]), tenant_id=config.tenant_id)  # fmt: skip
-        statement = STORE_STARTED
-        params = {**_params(execution, _EXECUTION_TABLE, "execution"),
-                  **_params(message.model_dump(), _OUTBOX_TABLE, "message")}  # fmt: skip
-    params.update(_params(event, _EVENT_TABLE, "event"), **_unchanged_params(config))
-    if cursor.execute(statement, params).fetchone() is None:
-        cache.forget(config.token)  # the endpoint changed: decide afresh
-        return None
-    return event["execution_id"], message
+            assert config is not None
+        statement, params = write.statement(config)
+        reply = write.reply(await (await conn.execute(statement, params)).fetchone())
+    if reply is not None and write.message is not None:
+        sender.sender.put(write.message)  # committed: sent in the next batch (see .sender)
+    return reply

@@ -8,11 +8,15 @@ the database error propagates and the route answers 503 so the sender retries.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
+import weakref
 from datetime import timedelta
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
@@ -34,6 +38,24 @@ from flowyard.webhooks.schemes.asana import asana_handshake
 from flowyard.webhooks.verify import verify
 
 REJECTED_BODY_KEEP = 4096
+GENERAL_CONCURRENCY = 8
+"""Requests on the general path at once, per event loop (process). Why a limit: each holds
+a database connection for a short transaction; more threads only queue on the GIL and add
+PostgreSQL backends competing for the same cores (and exhaust ``max_connections`` under a
+burst). Kept below the engine's ``pool_size`` (10): beyond it the pool opens and closes an
+overflow connection per request, which profiling showed costing more than the statement."""
+_slots_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _slots() -> anyio.CapacityLimiter:
+    """One limiter per event loop (a limiter must not be shared between loops)."""
+    loop = asyncio.get_running_loop()
+    limiter = _slots_by_loop.get(loop)
+    if limiter is None:
+        limiter = _slots_by_loop[loop] = anyio.CapacityLimiter(GENERAL_CONCURRENCY)
+    return limiter
 
 
 def _event(endpoint: InboundEndpoint, request: RawRequest, **values: Any) -> InboundEvent:
@@ -127,18 +149,26 @@ def _find_duplicate(db: Session, endpoint: InboundEndpoint, key: str) -> Inbound
     ).first()
 
 
-def accept(token: str, request: RawRequest) -> Reply:
-    """Handle one request to ``/hooks/{token}`` (blocking; run it in a worker thread).
+async def receive(token: str, request: RawRequest) -> Reply:
+    """Handle one request to ``/hooks/{token}`` (the route's entry point).
 
     The common case (a known endpoint, no sender id to dedupe on, no set-up call) is stored
-    by :mod:`flowyard.webhooks.fastpath` in one statement; everything else, and anything the
-    fast path is unsure about, takes the general path below. It uses a system session on
-    purpose: until the token is resolved we do not know the tenant; every row written
-    carries the endpoint's ``tenant_id``.
+    by :mod:`flowyard.webhooks.fastpath` in one statement on the event loop; everything
+    else, and anything the fast path is unsure about, takes :func:`accept` in a worker
+    thread (at most :data:`GENERAL_CONCURRENCY` at once per event loop).
     """
-    fast = fastpath.try_accept(token, request)
-    if fast is not None:
-        return fast
+    reply = await fastpath.try_accept(token, request)
+    if reply is None:
+        reply = await anyio.to_thread.run_sync(accept, token, request, limiter=_slots())
+    return reply
+
+
+def accept(token: str, request: RawRequest) -> Reply:
+    """The general path (blocking; run it in a worker thread).
+
+    It uses a system session on purpose: until the token is resolved we do not know the
+    tenant; every row written carries the endpoint's ``tenant_id``.
+    """
     with system_session() as db:
         found = _lookup(db, token)
         if found is None:

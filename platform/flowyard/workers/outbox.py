@@ -18,8 +18,9 @@ import logging
 import os
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import dramatiq
 from sqlalchemy import event
@@ -45,18 +46,53 @@ class OutboxMessage(TenantOwned, SQLModel, table=True):
     attempts: int = Field(default=0)
 
 
+def message_values(
+    actor: dramatiq.Actor, *args: Any, tenant_id: uuid.UUID, **options: Any
+) -> dict[str, Any]:
+    """The columns of an outbox row for ``actor`` (the rest are the model's defaults)."""
+    return {
+        "tenant_id": tenant_id,
+        "actor": actor.actor_name,
+        "queue": actor.queue_name,
+        "args": [str(a) if isinstance(a, uuid.UUID) else a for a in args],
+        "options": options,
+    }
+
+
 def message(
     actor: dramatiq.Actor, *args: Any, tenant_id: uuid.UUID, **options: Any
 ) -> OutboxMessage:
-    """The outbox row for ``actor`` (not yet stored): shared by :func:`stage` and writers
-    that insert it with plain SQL in their own single statement."""
-    return OutboxMessage(
-        tenant_id=tenant_id,
-        actor=actor.actor_name,
-        queue=actor.queue_name,
-        args=[str(a) if isinstance(a, uuid.UUID) else a for a in args],
-        options=options,
-    )
+    """The outbox row for ``actor`` (not yet stored)."""
+    return OutboxMessage(**message_values(actor, *args, tenant_id=tenant_id, **options))
+
+
+class Sendable(Protocol):
+    """What sending needs of a stored message: an :class:`OutboxMessage` or a
+    :class:`StoredMessage`."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def args(self) -> list[Any]: ...
+    @property
+    def options(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A committed outbox row as plain values, for writers that insert rows with SQL (no
+    ORM instance to build just to send it)."""
+
+    id: uuid.UUID
+    actor: str
+    args: list[Any]
+    options: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> StoredMessage:
+        return cls(row["id"], row["actor"], row["args"], row["options"])
 
 
 def stage(
@@ -69,7 +105,7 @@ def stage(
     return row
 
 
-def _send(row: OutboxMessage) -> None:
+def _send(row: Sendable) -> None:
     broker = dramatiq.get_broker()
     actor = broker.get_actor(row.actor)
     actor.send_with_options(args=tuple(row.args), **(row.options or {}))
@@ -183,7 +219,7 @@ reaper = _SentRowReaper()
 atexit.register(reaper.flush)
 
 
-def send_now(row: OutboxMessage) -> bool:
+def send_now(row: Sendable) -> bool:
     """Send a committed row's message at once and have the reaper delete the row.
 
     For writers that commit without an ORM session (so ``after_commit`` does not fire).
