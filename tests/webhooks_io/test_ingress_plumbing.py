@@ -108,8 +108,8 @@ def _conninfo(database_url: str) -> str:
 
 
 async def _backend_pid(pool: Any) -> int:
-    async with pool.connection() as conn:
-        row = await (await conn.execute("SELECT pg_backend_pid()")).fetchone()
+    async with pool.cursor() as cursor:
+        row = await (await cursor.execute("SELECT pg_backend_pid()")).fetchone()
         return int(row[0])
 
 
@@ -146,8 +146,8 @@ def test_pool_replaces_a_connection_the_server_dropped(db, monkeypatch):
 def test_pool_never_reuses_a_connection_that_failed(db):
     async def statement_fails(pool: Any, _pid: int) -> None:
         with pytest.raises(psycopg.errors.DivisionByZero):
-            async with pool.connection() as conn:
-                await conn.execute("SELECT 1 / 0")
+            async with pool.cursor() as cursor:
+                await cursor.execute("SELECT 1 / 0")
 
     first, after = _pids_around(db, statement_fails)
     assert after != first

@@ -7,9 +7,10 @@ event (so the sender retries).
 
 The handler is a plain ASGI callable (Starlette's ``Route`` only matches the path): it reads
 the body and writes the answer itself, without Starlette's ``Request``/``Response`` objects
-and their URL and header wrappers on this hot path. The common case (a known endpoint, see :mod:`flowyard.webhooks.fastpath`) is
-stored on the event loop with one statement over an async connection; everything else takes
-the general path in a worker thread (:func:`flowyard.webhooks.ingest.receive`).
+and their URL and header wrappers on this hot path. The common case (a known endpoint, see
+:mod:`flowyard.webhooks.fastpath`) is stored on the event loop with one statement over an
+async connection; everything else takes the general path in a worker thread
+(:func:`flowyard.webhooks.ingest.receive`).
 """
 
 from __future__ import annotations

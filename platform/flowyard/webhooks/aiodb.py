@@ -27,46 +27,51 @@ POOL_SIZE = 8
 """Statements in flight at once per event loop (each process has one loop): enough to keep
 PostgreSQL busy on a small machine without a crowd of backends competing for its cores."""
 
-AsyncConnection = psycopg.AsyncConnection[Any]
+AsyncCursor = psycopg.AsyncCursor[Any]
 
 
 class AsyncPool:
-    """At most ``size`` connections, used one request at a time; the most recent first."""
+    """At most ``size`` connections, used one request at a time; the most recent first.
+
+    Each connection keeps one cursor for its life: a cursor caches its parameter adapters,
+    which a new cursor per statement would build again every time.
+    """
 
     def __init__(self, conninfo: str, size: int = POOL_SIZE) -> None:
         self.conninfo = conninfo
         self._slots = asyncio.Semaphore(size)
-        self._idle: list[tuple[float, AsyncConnection]] = []
+        self._idle: list[tuple[float, AsyncCursor]] = []
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncConnection]:
+    async def cursor(self) -> AsyncIterator[AsyncCursor]:
         async with self._slots:
-            conn = await self._checkout()
+            cursor = await self._checkout()
             try:
-                yield conn
+                yield cursor
             except BaseException:
-                await conn.close()  # unknown state (or cancelled mid-statement): never reuse
+                await cursor.connection.close()  # unknown state (or cancelled): never reuse
                 raise
-            self._idle.append((time.monotonic(), conn))
+            self._idle.append((time.monotonic(), cursor))
 
-    async def _checkout(self) -> AsyncConnection:
+    async def _checkout(self) -> AsyncCursor:
         while self._idle:
-            since, conn = self._idle.pop()
-            if conn.closed:
+            since, cursor = self._idle.pop()
+            if cursor.connection.closed:
                 continue
             if time.monotonic() - since < db_engine.IDLE_PING_SECONDS:
-                return conn
+                return cursor
             try:
-                await conn.execute("SELECT 1")
-                return conn
+                await cursor.execute("SELECT 1")
+                return cursor
             except psycopg.Error:
-                await conn.close()  # the server restarted or dropped it: open another
-        return await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+                await cursor.connection.close()  # the server restarted or dropped it
+        conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+        return conn.cursor()
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
-        for _since, conn in idle:
-            await conn.close()
+        for _since, cursor in idle:
+            await cursor.connection.close()
 
 
 _pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncPool] = (

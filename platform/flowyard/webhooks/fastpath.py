@@ -292,15 +292,16 @@ async def try_accept(token: str, request: RawRequest) -> Reply | None:
     write = _begin(token, request)
     if write is None:
         return None
-    async with aiodb.pool().connection() as conn:
+    async with aiodb.pool().cursor() as cursor:
         config = write.config
         if config is None:
-            config = _config(token, await (await conn.execute(_LOAD, {"token": token})).fetchone())
+            loaded = await (await cursor.execute(_LOAD, {"token": token})).fetchone()
+            config = _config(token, loaded)
             if not _usual(config, request):
                 return None
             assert config is not None
         statement, params = write.statement(config)
-        reply = write.reply(await (await conn.execute(statement, params)).fetchone())
+        reply = write.reply(await (await cursor.execute(statement, params)).fetchone())
     if reply is not None and write.message is not None:
         sender.sender.put(write.message)  # committed: sent in the next batch (see .sender)
     return reply
