@@ -106,6 +106,21 @@ def insert_many_sql(table: Table, param: str) -> str:
     )
 
 
+def insert_each_sql(table: Table, source: str, record: str, overrides: dict[str, str]) -> str:
+    """``INSERT … SELECT … FROM source, jsonb_populate_record(NULL::table, record) r``: a row
+    for each row of ``source``, its values in the JSON expression ``record`` (a column of
+    ``source``, see :func:`record`). Binary columns cannot travel inside JSON: each needs an
+    ``overrides`` expression."""
+    binary = {c.name for c in table.columns if isinstance(c.type, LargeBinary)}
+    if not binary <= set(overrides):
+        raise ValueError(f"{table.name}: give {sorted(binary - set(overrides))} in overrides")
+    populated = f"jsonb_populate_record(NULL::{table.name}, {record}) r"
+    return (
+        f"INSERT INTO {table.name} ({columns_sql(table)}) "
+        f"SELECT {', '.join(_selected(table, '', 'r', overrides))} FROM {source}, {populated}"
+    )
+
+
 def json_value(value: Any) -> Any:
     """A column value as JSON that ``jsonb_populate_record`` reads back as the same value."""
     if isinstance(value, enum.Enum):

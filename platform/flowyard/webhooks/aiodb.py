@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import psycopg
 
 from flowyard.db import engine as db_engine
+from flowyard.webhooks.per_loop import PerLoop
 
 POOL_SIZE = 8
 """Statements in flight at once per event loop (each process has one loop): enough to keep
@@ -74,17 +74,14 @@ class AsyncPool:
             await cursor.connection.close()
 
 
-_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncPool] = (
-    weakref.WeakKeyDictionary()
-)
+def _new_pool() -> AsyncPool:
+    url = db_engine.get_engine().url  # DatabaseNotConfigured without DATABASE_URL
+    return AsyncPool(url.set(drivername="postgresql").render_as_string(hide_password=False))
+
+
+_pools = PerLoop(_new_pool)
 
 
 def pool() -> AsyncPool:
     """This event loop's pool (connections belong to the loop that opened them)."""
-    loop = asyncio.get_running_loop()
-    found = _pools.get(loop)
-    if found is None:
-        url = db_engine.get_engine().url  # DatabaseNotConfigured without DATABASE_URL
-        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        found = _pools[loop] = AsyncPool(conninfo)
-    return found
+    return _pools.get()

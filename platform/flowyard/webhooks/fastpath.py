@@ -24,6 +24,7 @@ by the general path.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 import uuid
@@ -36,7 +37,7 @@ from flowyard.db import rows
 from flowyard.engine.executions import dispatch_actor, execution_values
 from flowyard.engine.models import Execution
 from flowyard.security import vault
-from flowyard.webhooks import aiodb, sender
+from flowyard.webhooks import aiodb, group_commit
 from flowyard.webhooks.models import InboundEvent
 from flowyard.webhooks.replies import Reply, accepted
 from flowyard.webhooks.requests import (
@@ -74,6 +75,23 @@ class EndpointConfig:
     def holds(self) -> bool:
         """Events are kept but nothing starts (endpoint paused or workflow disabled)."""
         return self.paused or not self.enabled
+
+    @functools.cached_property
+    def checks(self) -> dict[str, Any]:
+        """These settings as the store statement compares them with the endpoint's row."""
+        return {
+            "c_endpoint_id": str(self.endpoint_id),
+            "c_token": self.token,
+            "c_tenant_id": str(self.tenant_id),
+            "c_workflow_id": str(self.workflow_id),
+            "c_scheme": self.scheme,
+            "c_secret": self.stored_secret,
+            "c_paused": self.paused,
+            "c_mode": self.mode,
+            "c_sync_timeout": self.sync_timeout_seconds,
+            "c_enabled": self.enabled,
+            "c_version_id": str(self.version_id),
+        }
 
 
 class EndpointCache:
@@ -121,47 +139,9 @@ FROM webhook_endpoint e JOIN workflow w ON w.id = e.workflow_id
 WHERE e.token = %(token)s AND w.trigger_kind = 'webhook' AND w.published_version_id IS NOT NULL
 """
 
-# The endpoint still has the settings this request was checked against (see module doc).
-_UNCHANGED = """
-SELECT 1 FROM webhook_endpoint e JOIN workflow w ON w.id = e.workflow_id
-WHERE e.id = %(c_endpoint_id)s AND e.token = %(c_token)s AND e.tenant_id = %(c_tenant_id)s
-  AND e.workflow_id = %(c_workflow_id)s AND e.scheme = %(c_scheme)s
-  AND e.secret IS NOT DISTINCT FROM %(c_secret)s::varchar AND e.paused = %(c_paused)s
-  AND e.mode = %(c_mode)s AND e.sync_timeout_seconds = %(c_sync_timeout)s
-  AND w.trigger_kind = 'webhook' AND w.enabled = %(c_enabled)s
-  AND w.published_version_id = %(c_version_id)s
-"""
-
-
 _EVENT_TABLE = rows.table_of(InboundEvent)
 _EXECUTION_TABLE = rows.table_of(Execution)
 _OUTBOX_TABLE = rows.table_of(outbox.OutboxMessage)
-
-STORE_STARTED = (
-    f"WITH ok AS ({_UNCHANGED}),\n"
-    f"ex AS ({rows.insert_one_sql(_EXECUTION_TABLE, 'execution', 'ok')} RETURNING 1),\n"
-    f"ob AS ({rows.insert_one_sql(_OUTBOX_TABLE, 'message', 'ex')} RETURNING 1)\n"
-    f"{rows.insert_one_sql(_EVENT_TABLE, 'event', 'ok')} RETURNING id"
-)
-STORE_HELD = (
-    f"WITH ok AS ({_UNCHANGED})\n{rows.insert_one_sql(_EVENT_TABLE, 'event', 'ok')} RETURNING id"
-)
-
-
-def _unchanged_params(config: EndpointConfig) -> dict[str, Any]:
-    return {
-        "c_endpoint_id": config.endpoint_id,
-        "c_token": config.token,
-        "c_tenant_id": config.tenant_id,
-        "c_workflow_id": config.workflow_id,
-        "c_scheme": config.scheme,
-        "c_secret": config.stored_secret,
-        "c_paused": config.paused,
-        "c_mode": config.mode,
-        "c_sync_timeout": config.sync_timeout_seconds,
-        "c_enabled": config.enabled,
-        "c_version_id": config.version_id,
-    }
 
 
 def _config(token: str, row: tuple[Any, ...] | None) -> EndpointConfig | None:
@@ -210,9 +190,9 @@ class _Write:
     execution_id: uuid.UUID | None = None
     message: outbox.StoredMessage | None = None
 
-    def statement(self, config: EndpointConfig) -> tuple[str, dict[str, Any]]:
-        """The event (and, unless held, the execution and its outbox row) as one statement
-        that inserts nothing if the endpoint no longer has exactly these settings."""
+    def prepare(self, config: EndpointConfig) -> group_commit.Write:
+        """The event (and, unless held, the execution and its outbox row) for the store
+        statement, which inserts nothing if the endpoint no longer has these settings."""
         self.config = config
         request = self.request
         event = rows.new_row(
@@ -229,9 +209,9 @@ class _Write:
             body=request.body,
             verified=True if config.scheme else None,
         )
+        entry: dict[str, Any] = {"execution": None, "message": None, **config.checks}
         if config.holds:
             event.update(status="held", note="Endpoint paused: kept until released.")
-            statement, params = STORE_HELD, {}
         else:
             execution = rows.new_row(Execution, **execution_values(
                 config.tenant_id, config.workflow_id, config.version_id, self.payload,
@@ -241,17 +221,16 @@ class _Write:
             message = rows.new_row(outbox.OutboxMessage, **outbox.message_values(
                 actor, config.tenant_id, execution["id"], tenant_id=config.tenant_id))  # fmt: skip
             self.message = outbox.StoredMessage.of(message)
-            statement = STORE_STARTED
-            params = {**rows.params(execution, _EXECUTION_TABLE, "execution"),
-                      **rows.params(message, _OUTBOX_TABLE, "message")}  # fmt: skip
-        params.update(rows.params(event, _EVENT_TABLE, "event"), **_unchanged_params(config))
-        return statement, params
+            entry["execution"] = rows.record(execution, _EXECUTION_TABLE)
+            entry["message"] = rows.record(message, _OUTBOX_TABLE)
+        entry["event"] = rows.record(event, _EVENT_TABLE)
+        return group_commit.Write(str(self.event_id), entry, request.body, self.message)
 
-    def reply(self, stored: tuple[Any, ...] | None) -> Reply | None:
-        """The 202 once the statement stored the rows; None when the endpoint had changed."""
+    def reply(self, stored: bool) -> Reply | None:
+        """The 202 once the rows are committed; None when the endpoint had changed."""
         config = self.config
         assert config is not None
-        if stored is None:
+        if not stored:
             cache.forget(config.token)  # the endpoint changed: decide afresh
             return None
         return accepted(self.event_id, self.execution_id, mode=config.mode,
@@ -284,24 +263,22 @@ def warm_up() -> None:
 
 
 async def try_accept(token: str, request: RawRequest) -> Reply | None:
-    """Store and queue the event in one statement, or None to use the general path.
+    """Store and queue the event with one statement, or None to use the general path.
 
-    Runs on the event loop over an async connection; the committed message is handed to the
-    batch sender (:mod:`.sender`), so the 202 never waits for Redis.
+    Runs on the event loop: the statement goes over an async connection, shared with the
+    other webhooks waiting at that moment (:mod:`.group_commit`); the committed message is
+    handed to the batch sender (:mod:`.sender`), so the 202 never waits for Redis.
     """
     write = _begin(token, request)
     if write is None:
         return None
-    async with aiodb.pool().cursor() as cursor:
-        config = write.config
-        if config is None:
+    config = write.config
+    if config is None:
+        async with aiodb.pool().cursor() as cursor:
             loaded = await (await cursor.execute(_LOAD, {"token": token})).fetchone()
-            config = _config(token, loaded)
-            if not _usual(config, request):
-                return None
-            assert config is not None
-        statement, params = write.statement(config)
-        reply = write.reply(await (await cursor.execute(statement, params)).fetchone())
-    if reply is not None and write.message is not None:
-        sender.sender.put(write.message)  # committed: sent in the next batch (see .sender)
-    return reply
+        config = _config(token, loaded)
+        if not _usual(config, request):
+            return None
+        assert config is not None
+    stored = await group_commit.for_this_loop().store(write.prepare(config))
+    return write.reply(stored)

@@ -8,10 +8,8 @@ the database error propagates and the route answers 503 so the sender retries.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import uuid
-import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +24,7 @@ from flowyard.engine.executions import start_execution
 from flowyard.engine.models import Workflow
 from flowyard.webhooks import endpoints, fastpath
 from flowyard.webhooks.models import InboundEndpoint, InboundEvent
+from flowyard.webhooks.per_loop import PerLoop
 from flowyard.webhooks.replies import NOT_FOUND, Reply, accepted
 from flowyard.webhooks.requests import (
     RawRequest,
@@ -44,18 +43,7 @@ a database connection for a short transaction; more threads only queue on the GI
 PostgreSQL backends competing for the same cores (and exhaust ``max_connections`` under a
 burst). Kept below the engine's ``pool_size`` (10): beyond it the pool opens and closes an
 overflow connection per request, which profiling showed costing more than the statement."""
-_slots_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _slots() -> anyio.CapacityLimiter:
-    """One limiter per event loop (a limiter must not be shared between loops)."""
-    loop = asyncio.get_running_loop()
-    limiter = _slots_by_loop.get(loop)
-    if limiter is None:
-        limiter = _slots_by_loop[loop] = anyio.CapacityLimiter(GENERAL_CONCURRENCY)
-    return limiter
+_slots = PerLoop(lambda: anyio.CapacityLimiter(GENERAL_CONCURRENCY))
 
 
 def _event(endpoint: InboundEndpoint, request: RawRequest, **values: Any) -> InboundEvent:
@@ -159,7 +147,7 @@ async def receive(token: str, request: RawRequest) -> Reply:
     """
     reply = await fastpath.try_accept(token, request)
     if reply is None:
-        reply = await anyio.to_thread.run_sync(accept, token, request, limiter=_slots())
+        reply = await anyio.to_thread.run_sync(accept, token, request, limiter=_slots.get())
     return reply
 
 
