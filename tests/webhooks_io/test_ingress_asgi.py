@@ -3,12 +3,13 @@ request handler): methods, the answer's bytes and headers, and a sender that han
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import httpx
 from webhooks_io.conftest import webhook_workflow
+
+from support import aio
 
 
 async def _close_pool() -> None:
@@ -41,7 +42,7 @@ def test_post_and_put_are_accepted_other_methods_are_not(tenant, redis):
         await _close_pool()
         return answers
 
-    post, put, get = asyncio.run(send())
+    post, put, get = aio.run(send())
     for answer in (post, put):
         assert answer.status_code == 202
         assert answer.headers["content-type"] == "application/json"
@@ -69,6 +70,6 @@ def test_a_sender_that_hangs_up_before_its_body_gets_no_answer_and_nothing_is_ke
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(hooks_app()(scope, receive, send))
+    aio.run(hooks_app()(scope, receive, send))
     assert sent == []
     assert _events(tenant) == []

@@ -4,7 +4,6 @@ may be changed by another process, which cannot clear this process's cache."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -16,6 +15,8 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import select
 from webhooks_io.conftest import set_verification, webhook_workflow
 from webhooks_io.signers import SECRET, stripe
+
+from support import aio
 
 
 def _raw(token: str, body: bytes = b'{"n": 1}', headers: dict[str, str] | None = None) -> Any:
@@ -36,7 +37,7 @@ def _accept(token: str, **kwargs: Any) -> Any:
         finally:
             await aiodb.pool().close()
 
-    return asyncio.run(receive())
+    return aio.run(receive())
 
 
 def _sql(statement: str, **params: Any) -> None:

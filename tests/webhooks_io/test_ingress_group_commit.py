@@ -14,6 +14,8 @@ from sqlalchemy import text
 from sqlmodel import select
 from webhooks_io.conftest import webhook_workflow
 
+from support import aio
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
@@ -61,7 +63,7 @@ def _together(
             group_commit._insert = insert
             await pool.close()
 
-    return asyncio.run(scenario())
+    return aio.run(scenario())
 
 
 def _stored(tenant: Any) -> list[Any]:

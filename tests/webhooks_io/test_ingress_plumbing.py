@@ -15,6 +15,8 @@ import dramatiq
 import psycopg
 import pytest
 
+from support import aio
+
 
 def _rows(count: int) -> list[Any]:
     from flowyard.engine.executions import dispatch_actor
@@ -126,7 +128,7 @@ def _pids_around(database_url: str, between: Callable[[Any, int], Awaitable[None
         finally:
             await pool.close()
 
-    return asyncio.run(scenario())
+    return aio.run(scenario())
 
 
 def test_pool_replaces_a_connection_the_server_dropped(db, monkeypatch):
