@@ -345,9 +345,9 @@ def main(argv: list[str] | None = None) -> int:
                     total_lost += step.lost
             if args.paced:
                 print("\nPaced senders (open loop, as providers send: when events happen): each "
-                      "sender sends at a fixed rate (Locust constant_throughput), whatever the "
-                      "answers; a sender waiting longer than its interval for an answer falls "
-                      "behind, so 202/s below the offered rate means the stack could not keep "
+                      "sender sends at random moments (a Poisson process) at a fixed mean rate, "
+                      "whatever the answers; one answered later than its next moment sends at "
+                      "once, so 202/s below the offered rate means the stack could not keep "
                       "up.")  # fmt: skip
                 header = f"{'senders':>7} {'offered':>8} {_COLUMNS}"
                 print(header + "\n" + "-" * len(header))

@@ -2,7 +2,9 @@
 
 ``TARGET_PATH`` names the path to hit (our ``/hooks/{token}`` or the bare baseline).
 ``SENDER_RATE`` (webhooks per second per sender) paces each sender the way providers send,
-when events happen; unset, each sender sends its next webhook as soon as the last is answered.
+when events happen: at random moments (a Poisson process), so that together the senders
+offer the total rate without moving in step; unset, each sender sends its next webhook as
+soon as the last is answered.
 Every answer is recorded exactly (status and milliseconds) into ``RESULT_DIR``, one file per
 Locust process, which the runner merges. Run it through the runner, which starts everything on
 127.0.0.1 and prints the figures::
@@ -16,11 +18,13 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import random
 import time
 from pathlib import Path
 from typing import Any
 
-from locust import FastHttpUser, constant, constant_throughput, events, task
+import gevent
+from locust import FastHttpUser, constant, events, task
 
 _counter = itertools.count()
 _RATE = float(os.environ.get("SENDER_RATE") or 0)
@@ -65,9 +69,27 @@ def _on_quitting(**_kwargs: Any) -> None:
         _record.save(directory)
 
 
+def _poisson(user: WebhookSender) -> float:
+    """Seconds until this sender's next event: exponential gaps on a schedule of its own.
+
+    Why not Locust's ``constant_throughput``: senders started together stay in step, so a
+    hundred of them send within the same millisecond every interval and each burst queues —
+    measured on the bare endpoint, 100 such senders offering 200/s: p50 30 ms, where 10
+    senders offering the same 200/s see 3.7 ms. Real providers' events do not coincide.
+    A sender answered later than its next moment sends at once (it falls behind, and the
+    accepted rate shows it)."""
+    user.next_at += random.expovariate(_RATE)
+    return max(0.0, user.next_at - time.monotonic())
+
+
 class WebhookSender(FastHttpUser):
-    wait_time = constant_throughput(_RATE) if _RATE else constant(0)
+    wait_time = _poisson if _RATE else constant(0)
     path = os.environ.get("TARGET_PATH", "/hooks/unset")
+
+    def on_start(self) -> None:
+        self.next_at = time.monotonic()
+        if _RATE:  # the first event too comes at a random moment, not with everyone's
+            gevent.sleep(_poisson(self))
 
     @task
     def send(self) -> None:
