@@ -8,8 +8,9 @@ several milliseconds of CPU per request. Here the common case costs one round tr
 * the statement runs on the event loop over an async connection (:mod:`.aiodb`), so the
   request never waits for a worker thread;
 * one ``INSERT … SELECT`` statement with data-modifying CTEs writes the event, the queued
-  execution and its outbox message. A single statement in autocommit mode is one
-  transaction, so the three rows are committed together before the 202, as before;
+  execution and its outbox message — for this webhook and the others waiting for a
+  connection at that moment (:mod:`.group_commit`). A single statement in autocommit mode
+  is one transaction, so the rows are committed together before the 202, as before;
 * the statement inserts nothing unless the endpoint still has exactly the cached settings
   (same token, scheme, secret, pause state, mode, workflow enabled and published version).
   So a stale cache entry can never accept what the database would refuse: a regenerated
