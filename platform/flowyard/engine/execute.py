@@ -44,13 +44,10 @@ def run_execution(tenant_id: uuid.UUID, execution_id: uuid.UUID) -> Outcome | Cl
         claimed = checkpoints.claim(execution_id, tenant_id, WORKER_ID)
         if claimed is None:
             return _why_not_claimed(execution_id)
-    with (
-        tenant_session(tenant_id) as db,
-        log_context(tenant_id=tenant_id, execution_id=execution_id),
-    ):
         LEASES.hold(execution_id)
         try:
-            return _run_claimed(db, claimed)
+            with tenant_session(tenant_id) as db:
+                return _run_claimed(db, claimed)
         finally:
             LEASES.release(execution_id)
 
