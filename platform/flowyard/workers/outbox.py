@@ -173,6 +173,7 @@ class _SentRowReaper:
         self.batch = batch
         self._ids: list[uuid.UUID] = []
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid = 0
@@ -197,12 +198,17 @@ class _SentRowReaper:
             self.flush()
 
     def flush(self) -> int:
-        """Delete every collected row now; returns how many ids were in the batch."""
-        with self._lock:
-            ids, self._ids = self._ids, []
-        if ids:
-            _delete_sent(ids)
-        return len(ids)
+        """Delete every row collected so far, returning once they are gone (or the delete
+        failed); returns how many ids were in this call's batch.
+
+        One flush at a time: a caller that finds the thread deleting waits for that batch
+        too, instead of returning while rows it was given are still there."""
+        with self._flushing:
+            with self._lock:
+                ids, self._ids = self._ids, []
+            if ids:
+                _delete_sent(ids)
+            return len(ids)
 
 
 def _delete_sent(ids: list[uuid.UUID]) -> None:
