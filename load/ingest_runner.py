@@ -272,7 +272,8 @@ def _start(
 ) -> Stack:
     """Start the ingress, the bare baseline and the worker; return once both answer."""
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-           "FLOWYARD_ENV": "test", "FLOWYARD_TENANT_CONCURRENCY": "200"}  # fmt: skip
+           "FLOWYARD_ENV": "test", "FLOWYARD_TENANT_CONCURRENCY": "200",
+           "FLOWYARD_INGRESS_FIRST_KEEP": str(args.ingress_first_keep)}  # fmt: skip
     token = setup_workflow(env)
     hooks_port, bare_port, workers = free_port(), free_port(), args.ingress_workers
     hooks_cmd = _server_command(args.server, "flowyard.api.hooks_routes:hooks_app", hooks_port,
@@ -309,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-threads", type=int, default=8)
     parser.add_argument("--worker-nice", type=int, default=10,
                         help="the worker's CPU niceness, as `flowyard worker` runs it")  # fmt: skip
+    parser.add_argument("--ingress-first-keep", type=int, default=1,
+                        help="bulk runs the worker keeps running while webhooks queue "
+                        "(FLOWYARD_INGRESS_FIRST_KEEP); -1 never holds them back")  # fmt: skip
     parser.add_argument("--executions", choices=["during", "after"], default="during",
                         help="execute the triggered runs while sending (one box doing "
                         "both) or once a step's sending is over (ingress alone)")  # fmt: skip
@@ -372,6 +376,13 @@ _WHEN = {
 }
 
 
+def _keeps(args: argparse.Namespace) -> str:
+    if args.ingress_first_keep < 0:
+        return "it never holds runs back for the ingress (ingress-first off)"
+    return (f"while webhooks queue at the ingress it runs at most {args.ingress_first_keep} "
+            "at once (ingress-first)")  # fmt: skip
+
+
 def _print_header(args: argparse.Namespace, workdir: Path) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"Webhook ingest load on 127.0.0.1: {psutil.cpu_count()} CPUs, load average {load} "
@@ -379,7 +390,7 @@ def _print_header(args: argparse.Namespace, workdir: Path) -> None:
           f"Ingress and bare endpoint: {args.server} x{args.ingress_workers} each (granian is "
           "what `reflex run --env prod` serves with). Worker: one Dramatiq process x"
           f"{args.worker_threads} threads at nice {args.worker_nice} (below the web tier, as "
-          f"`flowyard worker` runs), {_WHEN[args.executions]}.\n"
+          f"`flowyard worker` runs), {_WHEN[args.executions]}; {_keeps(args)}.\n"
           f"Locust: {args.locust_processes} process(es); latencies are every answer's, exactly "
           "(not Locust's rounded buckets); 202/s counts accepted webhooks only. The bare "
           "endpoint parses the JSON and enqueues a Dramatiq message, no database; it runs once "

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         alias="FLOWYARD_BROKER_NAMESPACE",
         description="Prefix of the broker's Redis keys (lets test runs share one Redis).",
     )
+    ingress_first_keep: int = Field(
+        default=1,
+        alias="FLOWYARD_INGRESS_FIRST_KEEP",
+        description="Bulk runs each worker process keeps running while webhooks queue up at "
+        "the ingress (the others wait until the burst is over); -1 never holds runs back.",
+    )
     worker_idle_poll_ms: int = Field(default=50, alias="FLOWYARD_WORKER_IDLE_POLL_MS")
     broker_heartbeat_timeout_ms: int = Field(
         default=60_000,

@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from flowyard.db import rows
 from flowyard.engine.models import Execution
 from flowyard.webhooks import aiodb, sender
 from flowyard.webhooks.models import InboundEvent
 from flowyard.webhooks.per_loop import PerLoop
+from flowyard.webhooks.pressure import QUEUED, pressure
 from flowyard.workers import outbox
 
 MAX_BATCH = 200
@@ -85,7 +85,7 @@ class Write:
 
 async def _insert(cursor: aiodb.AsyncCursor, batch: list[Write]) -> set[str]:
     writes = [{**write.entry, "n": n} for n, write in enumerate(batch, 1)]
-    params = {"writes": Jsonb(writes), "bodies": [write.body for write in batch]}
+    params = {"writes": rows.jsonb(writes), "bodies": [write.body for write in batch]}
     return {str(row[0]) for row in await (await cursor.execute(STORE, params)).fetchall()}
 
 
@@ -96,6 +96,7 @@ class GroupCommit:
         self._pending: list[Write] = []
         self._flusher_waiting = False
         self._tasks: set[asyncio.Task[None]] = set()
+        self._waiting = 0
 
     async def store(self, write: Write) -> bool:
         """True once the write is committed; False if its endpoint had changed meanwhile."""
@@ -104,7 +105,13 @@ class GroupCommit:
         if not self._flusher_waiting:
             self._flusher_waiting = True
             self._spawn(None)
-        return await write.stored
+        self._waiting += 1
+        if self._waiting >= QUEUED:
+            pressure.note()  # webhooks queue here: ask the workers to make way
+        try:
+            return await write.stored
+        finally:
+            self._waiting -= 1
 
     def _spawn(self, batch: list[Write] | None) -> None:
         task = asyncio.get_running_loop().create_task(self._flush(batch))

@@ -30,7 +30,9 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from redis.client import Pipeline
 
+from flowyard.webhooks.pressure import pressure
 from flowyard.workers import outbox
+from flowyard.workers.broker import BrokerNotConfigured, ensure_broker
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
@@ -110,6 +112,8 @@ class BatchSender:
             except Exception:  # never let the thread die; the relay sends what was not sent
                 log.exception("hooks: sending %d messages failed", len(rows))
             finally:
+                if pressure.due():
+                    self._signal()
                 with self._done:
                     self._unsent -= len(rows)
                     if not self._unsent:
@@ -138,6 +142,15 @@ class BatchSender:
             return
         for row in rows:
             outbox.reaper.add(row.id)
+
+    def _signal(self) -> None:
+        """Tell the workers webhooks are queuing (:mod:`flowyard.webhooks.pressure`)."""
+        try:
+            broker = ensure_broker()
+        except BrokerNotConfigured:
+            return
+        if isinstance(broker, RedisBroker):
+            pressure.publish(broker.client)
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every message given so far was sent (or failed to); False on timeout."""

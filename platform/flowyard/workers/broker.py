@@ -20,6 +20,7 @@ from dramatiq.middleware import (
 )
 
 from flowyard.settings import get_settings
+from flowyard.workers.ingress_first import IngressFirst, busy_key
 
 
 class BrokerNotConfigured(RuntimeError):
@@ -42,10 +43,15 @@ class IdlePollCap(Middleware):
 
 
 def build_broker(redis_url: str) -> RedisBroker:
-    """A Redis broker with Dramatiq's own retries, time limits and age limits."""
+    """A Redis broker with Dramatiq's own retries, time limits and age limits.
+
+    :class:`IngressFirst` comes before ``TimeLimit``: a run held back while webhooks arrive
+    starts its time limit only when it starts.
+    """
     settings = get_settings()
     middleware = [
         AgeLimit(),
+        IngressFirst(busy_key(settings.broker_namespace), keep=settings.ingress_first_keep),
         TimeLimit(),
         ShutdownNotifications(),
         Callbacks(),
