@@ -3,8 +3,10 @@ JSON record PostgreSQL reads back; no database needed."""
 
 from __future__ import annotations
 
+import enum
+import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic_core import PydanticUndefined
 
@@ -29,12 +31,28 @@ def test_new_rows_have_the_models_defaults_and_never_share_mutable_ones() -> Non
 
 
 def test_params_carry_binary_columns_apart_and_leave_out_nulls() -> None:
-    row = rows.new_row(InboundEvent, tenant_id=uuid.uuid4(), body=b"\x00raw", query="a=1",
+    row = rows.new_row(InboundEvent, tenant_id=uuid.uuid4(), endpoint_id=uuid.uuid4(),
+                       workflow_id=uuid.uuid4(), body=b"\x00raw", query="a=1",
                        note=None)  # fmt: skip
     params = rows.params(row, rows.table_of(InboundEvent), "event")
     assert params["event_body"] == b"\x00raw"
-    record = params["event"].obj
+    record = json.loads(rows.dumps(params["event"].obj))  # what PostgreSQL receives
     assert "body" not in record and "note" not in record
     assert record["tenant_id"] == str(row["tenant_id"]) and record["query"] == "a=1"
     assert record["received_at"] == row["received_at"].isoformat()
     assert isinstance(row["received_at"], datetime)
+
+
+class _Colour(enum.Enum):
+    RED = "red"
+
+
+def test_dumps_writes_what_json_cannot_as_postgresql_reads_it_back() -> None:
+    moment = datetime(2026, 12, 2, 17, 0, 29, 243146, tzinfo=UTC)
+    ident = uuid.uuid4()
+    value = {"id": ident, "at": moment, "colour": _Colour.RED, "nested": [{"id": ident}]}
+    assert json.loads(rows.dumps(value)) == {
+        "id": str(ident), "at": moment.isoformat(), "colour": "red", "nested": [{"id": str(ident)}]
+    }  # fmt: skip
+    huge = {"n": 2**70, "id": ident}  # beyond orjson: written by json, same conversions
+    assert json.loads(rows.dumps(huge)) == {"n": 2**70, "id": str(ident)}

@@ -6,6 +6,9 @@ and finish). Here a row is one ``jsonb`` value that ``jsonb_populate_record(set)
 a typed row inside PostgreSQL; the statement text never changes, so psycopg prepares it once
 (it re-parses statements with more than 50 parameters on every call). Columns are taken from
 the model's table, so a new column cannot be forgotten.
+
+The JSON is written by orjson (:func:`jsonb`): it writes UUIDs, datetimes and enums itself
+and is several times faster than ``json`` on these rows, which matters at thousands a second.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from __future__ import annotations
 import copy
 import enum
 import functools
+import json
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import orjson
 from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, LargeBinary, Table
 from sqlmodel import SQLModel
@@ -121,15 +126,31 @@ def insert_each_sql(table: Table, source: str, record: str, overrides: dict[str,
     )
 
 
-def json_value(value: Any) -> Any:
-    """A column value as JSON that ``jsonb_populate_record`` reads back as the same value."""
+def _plain(value: Any) -> Any:
+    """What ``json`` cannot write itself, as ``jsonb_populate_record`` reads it back."""
     if isinstance(value, enum.Enum):
-        return str(value.value)
+        return value.value
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def dumps(value: Any) -> bytes:
+    """JSON for a ``jsonb`` parameter: UUIDs and datetimes as text, enums as their values.
+
+    orjson refuses a few things ``json`` writes (integers beyond 64 bits): those go through
+    ``json``, with the same conversions."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(value, default=_plain, separators=(",", ":")).encode()
+
+
+def jsonb(value: Any) -> Jsonb:
+    """``value`` as a ``jsonb`` statement parameter, written by :func:`dumps`."""
+    return Jsonb(value, dumps=dumps)
 
 
 @functools.cache
@@ -140,22 +161,15 @@ def _columns(table: Table) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str
     return plain, binary
 
 
-_JSON_NATIVE = frozenset({str, int, float, bool, dict, list})
-
-
 def record(row: dict[str, Any], table: Table) -> dict[str, Any]:
-    """The row's non-binary columns as a JSON object (None left out: the column's NULL)."""
-    out: dict[str, Any] = {}
-    for key, name in _columns(table)[0]:
-        value = row.get(key)
-        if value is not None:
-            out[name] = value if type(value) in _JSON_NATIVE else json_value(value)
-    return out
+    """The row's non-binary columns, by column name, for :func:`dumps` (None left out: the
+    column's NULL)."""
+    return {name: value for key, name in _columns(table)[0] if (value := row.get(key)) is not None}
 
 
 def params(row: dict[str, Any], table: Table, param: str) -> dict[str, Any]:
     """Statement parameters for one row: the JSON record plus its binary columns."""
-    values: dict[str, Any] = {param: Jsonb(record(row, table))}
+    values: dict[str, Any] = {param: jsonb(record(row, table))}
     for key, name in _columns(table)[1]:
         values[f"{param}_{name}"] = row[key]
     return values
@@ -163,4 +177,4 @@ def params(row: dict[str, Any], table: Table, param: str) -> dict[str, Any]:
 
 def many(rows: list[dict[str, Any]], table: Table) -> Jsonb:
     """Rows for :func:`insert_many_sql`."""
-    return Jsonb([record(row, table) for row in rows])
+    return jsonb([record(row, table) for row in rows])

@@ -13,7 +13,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from psycopg.types.json import Jsonb
 from sqlmodel import Session
 
 from flowyard import clock
@@ -133,9 +132,9 @@ def finish(
         "steps": rows.many(steps, _STEP_TABLE),
         "status": str(end.status),
         "now": now,
-        "error": Jsonb(end.error),
+        "error": rows.jsonb(end.error),
         "dead_letter": end.dead_letter,
-        "result": Jsonb(end.result) if end.result is not None else None,
+        "result": rows.jsonb(end.result) if end.result is not None else None,
         "summary": end.summary,
         "id": claimed.id,
         "tenant_id": claimed.tenant_id,
