@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, String, UniqueConstraint
+from sqlalchemy import Column, Index, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -81,16 +81,25 @@ class WorkflowVersion(TenantOwned, SQLModel, table=True):
 class Execution(TenantOwned, SQLModel, table=True):
     """One run of a workflow version, from trigger to outcome."""
 
+    # Few indexes, on purpose: a run's row is written three times (queued, claimed, finished)
+    # and, since status and lease are indexed, each write adds an entry to every index. So
+    # workflow_id and status have no index of their own (each leads a composite one), and
+    # sub-workflow runs are indexed only where they exist.
     __table_args__ = (
         UniqueConstraint("workflow_id", "trigger_key", name="uq_execution_trigger_key"),
         Index("ix_execution_tenant_created", "tenant_id", "created_at"),
         Index("ix_execution_status_lease", "status", "lease_until"),
+        Index(
+            "ix_execution_parent",
+            "parent_execution_id",
+            postgresql_where=text("parent_execution_id IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    workflow_id: uuid.UUID = Field(foreign_key="workflow.id", index=True, ondelete="CASCADE")
+    workflow_id: uuid.UUID = Field(foreign_key="workflow.id", ondelete="CASCADE")
     version_id: uuid.UUID = Field(foreign_key="workflow_version.id", ondelete="CASCADE")
-    status: str = Field(default=ExecutionStatus.QUEUED, sa_column=Column(String(16), index=True,
+    status: str = Field(default=ExecutionStatus.QUEUED, sa_column=Column(String(16),
                         nullable=False))  # fmt: skip
     trigger_kind: str = Field(default="manual", max_length=16)
     trigger_key: str | None = Field(default=None, max_length=200)
@@ -106,8 +115,8 @@ class Execution(TenantOwned, SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=64)
     deliveries: int = Field(default=0)
     cancel_requested: bool = Field(default=False)
-    dead_letter: bool = Field(default=False, index=True)
-    parent_execution_id: uuid.UUID | None = Field(default=None, index=True)
+    dead_letter: bool = Field(default=False)
+    parent_execution_id: uuid.UUID | None = Field(default=None)
     parent_step_id: str | None = Field(default=None, max_length=64)
     rerun_of_id: uuid.UUID | None = None
     interactive: bool = Field(default=False)
@@ -120,7 +129,8 @@ class StepRun(TenantOwned, SQLModel, table=True):
     __table_args__ = (UniqueConstraint("execution_id", "step_id", "item_path", name="uq_step_run"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    execution_id: uuid.UUID = Field(foreign_key="execution.id", index=True, ondelete="CASCADE")
+    # no index of its own: uq_step_run leads with it
+    execution_id: uuid.UUID = Field(foreign_key="execution.id", ondelete="CASCADE")
     step_id: str = Field(max_length=64)
     item_path: str = Field(default="", max_length=500)
     status: str = Field(default=StepStatus.RUNNING, max_length=16)

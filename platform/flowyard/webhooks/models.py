@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from flowyard.engine.models import jsonb
@@ -54,7 +54,13 @@ class InboundEvent(TenantOwned, SQLModel, table=True):
     __tablename__ = "webhook_inbound_event"
     __table_args__ = (
         Index("ix_inbound_endpoint_received", "endpoint_id", "received_at"),
-        Index("ix_inbound_dedupe", "endpoint_id", "dedupe_key"),
+        # only events with a sender's id are ever looked up by it (most have none)
+        Index(
+            "ix_inbound_dedupe",
+            "endpoint_id",
+            "dedupe_key",
+            postgresql_where=text("dedupe_key IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
