@@ -84,11 +84,20 @@ class Execution(TenantOwned, SQLModel, table=True):
     # Few indexes, on purpose: a run's row is written three times (queued, claimed, finished)
     # and, since status and lease are indexed, each write adds an entry to every index. So
     # workflow_id and status have no index of their own (each leads a composite one), and
-    # sub-workflow runs are indexed only where they exist.
+    # sub-workflow runs are indexed only where they exist. ix_execution_running holds only
+    # running rows: the per-tenant cap counts them at every claim, and with it that count
+    # stays a few index entries even when a plan was made while the table was empty (with
+    # the tenant index instead, the count read every queued run of a tenant's backlog).
     __table_args__ = (
         UniqueConstraint("workflow_id", "trigger_key", name="uq_execution_trigger_key"),
         Index("ix_execution_tenant_created", "tenant_id", "created_at"),
         Index("ix_execution_status_lease", "status", "lease_until"),
+        Index(
+            "ix_execution_running",
+            "tenant_id",
+            "lease_until",
+            postgresql_where=text("status = 'running'"),
+        ),
         Index(
             "ix_execution_parent",
             "parent_execution_id",

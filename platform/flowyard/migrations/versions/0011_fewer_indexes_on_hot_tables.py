@@ -9,6 +9,11 @@ its nine indexes were covered by others or held almost nothing useful:
 * ``dead_letter`` is never searched on (it is shown with a run, not looked up);
 * ``parent_execution_id`` is empty for all but sub-workflow runs: indexed only where set.
 
+One is added, small: ``ix_execution_running`` holds running rows only, for the count the
+per-tenant cap takes at every claim. Planned while the table was empty, that count used the
+tenant index and, once a tenant had a backlog, read every queued run of it under the tenant's
+claim lock (measured: a backlog drained at 55-70 runs/s instead of 200-240/s).
+
 Likewise a step's ``execution_id`` leads ``uq_step_run``, and only webhooks with a sender's id
 are looked up by it (``ix_inbound_dedupe`` becomes partial).
 
@@ -45,6 +50,12 @@ def upgrade() -> None:
         ["parent_execution_id"],
         postgresql_where=sa.text("parent_execution_id IS NOT NULL"),
     )
+    op.create_index(
+        "ix_execution_running",
+        "execution",
+        ["tenant_id", "lease_until"],
+        postgresql_where=sa.text("status = 'running'"),
+    )
     op.drop_index("ix_inbound_dedupe", table_name="webhook_inbound_event")
     op.create_index(
         "ix_inbound_dedupe",
@@ -58,5 +69,6 @@ def downgrade() -> None:
     op.drop_index("ix_inbound_dedupe", table_name="webhook_inbound_event")
     op.create_index("ix_inbound_dedupe", "webhook_inbound_event", ["endpoint_id", "dedupe_key"])
     op.drop_index("ix_execution_parent", table_name="execution")
+    op.drop_index("ix_execution_running", table_name="execution")
     for name, table, columns in reversed(_COVERED):
         op.create_index(name, table, columns)
