@@ -144,10 +144,11 @@ class BatchSender:
             outbox.reaper.add(row.id)
 
     def _signal(self) -> None:
-        """Tell the workers webhooks are queuing (:mod:`flowyard.webhooks.pressure`)."""
+        """Tell the workers webhooks are queuing (:mod:`flowyard.webhooks.pressure`); never
+        raises, as it runs before this thread's bookkeeping."""
         try:
             broker = ensure_broker()
-        except BrokerNotConfigured:
+        except (BrokerNotConfigured, ValueError):  # no Redis, or an unusable REDIS_URL
             return
         if isinstance(broker, RedisBroker):
             pressure.publish(broker.client)
