@@ -123,8 +123,3 @@ class IngressFirst(Middleware):
         with self._changed:
             self._running -= 1
             self._changed.notify()
-
-    @property
-    def running(self) -> int:
-        """Messages of the held queues running now in this process."""
-        return self._running
