@@ -1,7 +1,7 @@
 """Rate limits that delay instead of fail, enforced across two worker *processes*.
 
 100 actions against one Xero connection limited to 10 calls per 2 seconds (the declared 60 per
-minute, scaled down so the test takes ~20 s; set ``BURST_LIMIT=60/60`` to measure the real
+minute, scaled down so the test takes ~30 s; set ``BURST_LIMIT=60/60`` to measure the real
 thing): every one completes, none fails, no 2-second window sees more than 10 calls at the
 provider, and another tenant's Xero steps are not held up meanwhile.
 """
@@ -99,10 +99,11 @@ def test_burst_is_delayed_not_failed_across_two_worker_processes(db, redis, sand
         calm_started = time.monotonic()
         calm_ids = [run(calm.tenant_id, calm_flow, {}) for _ in range(5)]
         deadline = time.monotonic() + 60 + BURST * WINDOW / LIMIT * 3
-        calm_done_after = None
+        calm_done_after = busy_waiting_then = None
         while time.monotonic() < deadline:
             if calm_done_after is None and _count(calm.tenant_id, "succeeded") == len(calm_ids):
                 calm_done_after = time.monotonic() - calm_started
+                busy_waiting_then = BURST - _count(busy.tenant_id, "succeeded")
             if _count(busy.tenant_id, "succeeded") + _count(busy.tenant_id, "failed") >= BURST:
                 break
             time.sleep(0.2)
@@ -131,7 +132,9 @@ def test_burst_is_delayed_not_failed_across_two_worker_processes(db, redis, sand
         f"{took:.1f} s (provider calls spread over {spread:.1f} s; floor {minimum:.0f} s; "
         f"ideal rate {LIMIT / WINDOW:.1f}/s, achieved {BURST / spread:.2f}/s); busiest "
         f"{WINDOW}s window {worst} calls; {deferrals} deferrals; another tenant's 5 Xero "
-        f"runs finished in {calm_done_after} s with {calm_deferrals} deferrals"
+        f"runs finished after {calm_done_after} s with {calm_deferrals} deferrals, while "
+        f"{busy_waiting_then} of the burst still waited"
     )
     assert calm_deferrals == 0  # the busy tenant's quota never slowed the other tenant's steps
-    assert calm_done_after is not None and calm_done_after < 15, calm_done_after
+    # ...nor did its queue: the other tenant was done while a good part of the burst still waited.
+    assert busy_waiting_then is not None and busy_waiting_then >= LIMIT, busy_waiting_then

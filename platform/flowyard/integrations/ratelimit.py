@@ -1,10 +1,12 @@
 """Provider rate limits per (tenant x connection x provider), shared by every worker via Redis.
 
 Each ``RateLimit`` a connector declares becomes a Dramatiq rate limiter on our Redis: windows
-up to two minutes are sliding (``WindowRateLimiter``: 1-second buckets, W+1 of them, so no real
-W-second span at the provider exceeds the limit); longer ones (a daily
-allowance) are fixed buckets (``BucketRateLimiter``: a sliding day would sum 86,400 keys per
-call); a leaky bucket (Shopify) is a sliding window of its size over its drain time. A call
+up to two minutes are sliding (:class:`SlidingWindow`, Dramatiq's ``WindowRateLimiter`` counted
+in buckets of a fiftieth of the window, at least 100 ms, over the window plus
+``TRAVEL_MARGIN_SECONDS``, so no W-second span *at the provider* exceeds the limit even when
+calls take different times to get there); longer ones (a daily allowance) are fixed buckets
+(``BucketRateLimiter``: a sliding day would sum 86,400 keys per call); a leaky bucket
+(Shopify) is a sliding window of its size over its drain time. A call
 that would go over raises ``RateLimitedError`` so the engine *delays* the step; the delay is
 spread: the n-th caller refused in a window is told to come back ``n // limit`` windows later,
 so a burst drains at the allowed rate instead of retrying in a herd.
@@ -21,6 +23,7 @@ import os
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dramatiq.rate_limits import BucketRateLimiter, RateLimiter, WindowRateLimiter
@@ -32,6 +35,40 @@ from marketplace.sdk import Connector, RateLimit, RateLimitedError
 
 SLIDING_UP_TO_SECONDS = 120
 KEY_PREFIX = "flowyard:rl"
+TRAVEL_MARGIN_SECONDS = 0.5
+"""How much later one call may reach the provider than another taken after it (GIL, network)."""
+
+
+class SlidingWindow(WindowRateLimiter):
+    """Dramatiq's sliding window in sub-second buckets, spanning the window plus a margin.
+
+    Dramatiq counts whole seconds, so a W-second limit must sum W+1 of them and any L+1 calls
+    it allows lie just over W seconds apart: a call reaching the provider a few milliseconds
+    late puts L+1 calls in its window (and a 1-second limit runs at half its rate). Buckets of
+    ``max(100 ms, W/50)`` summed over ``W + margin`` keep L+1 calls at least ``W + margin``
+    apart, summing at most 56 keys per call.
+    """
+
+    def __init__(
+        self,
+        backend: RedisBackend,
+        key: str,
+        *,
+        limit: int,
+        seconds: float,
+        margin: float = TRAVEL_MARGIN_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.bucket_ms = max(100, round(seconds * 1000 / 50))
+        buckets = math.ceil((seconds + margin) * 1000 / self.bucket_ms) + 1
+        super().__init__(backend, key, limit=limit, window=buckets)
+        self.window_millis = buckets * self.bucket_ms
+        self.span_seconds = self.window_millis / 1000
+        self.clock = clock
+
+    def _get_keys(self) -> list[str]:
+        slot = int(self.clock() * 1000) // self.bucket_ms
+        return [f"{self.key}@{slot - i}" for i in range(self.window)]
 
 
 @functools.cache
@@ -91,14 +128,12 @@ class ConnectionLimits:
 
     @staticmethod
     def _limit(key: str, spec: RateLimit) -> _Limit:
-        window = max(1, math.ceil(spec.window_seconds))
-        if window <= SLIDING_UP_TO_SECONDS:
-            # Dramatiq counts in whole-second buckets, and any real W-second span touches W+1 of
-            # them: counting W+1 buckets guarantees the provider never sees more than the limit.
-            limiter: RateLimiter = WindowRateLimiter(
-                backend(), key, limit=spec.limit, window=window + 1
+        if spec.window_seconds <= SLIDING_UP_TO_SECONDS:
+            limiter: RateLimiter = SlidingWindow(
+                backend(), key, limit=spec.limit, seconds=spec.window_seconds
             )
         else:
+            window = math.ceil(spec.window_seconds)
             limiter = BucketRateLimiter(backend(), key, limit=spec.limit, bucket=window * 1000)
         return _Limit(spec, key, limiter)
 
@@ -118,7 +153,7 @@ class ConnectionLimits:
 
     @staticmethod
     def _spread(limit: _Limit) -> float:
-        window = float(getattr(limit.limiter, "window", None) or limit.spec.window_seconds)
+        window = getattr(limit.limiter, "span_seconds", limit.spec.window_seconds)
         now = time.time()
         slot = int(now // window)
         key = f"{limit.key}:waiting:{slot}"
@@ -142,7 +177,7 @@ class ConnectionLimits:
 
 def _used(limit: _Limit) -> int:
     client = kv.client()
-    if isinstance(limit.limiter, WindowRateLimiter):
+    if isinstance(limit.limiter, SlidingWindow):
         keys = limit.limiter._get_keys()
         return sum(int(v) for v in client.mget(keys) if v is not None)
     bucket = round(limit.spec.window_seconds) * 1000
