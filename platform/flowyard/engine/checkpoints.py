@@ -4,6 +4,12 @@ Why plain SQL here: a short workflow is a few milliseconds of Python, and the OR
 work plus the tenant-scope options it compiles on every statement cost more than the run
 itself. These statements name ``tenant_id`` explicitly in every ``WHERE`` and in every row
 they write, so the tenant line holds without the session's automatic scoping.
+
+A run's row is found by its primary key alone: the tenant check is written ``IS NOT DISTINCT
+FROM``, which no index can serve. With ``=``, a session's cached generic plan (psycopg prepares
+a statement after 5 runs; PL/pgSQL caches its own) made while the table was nearly empty may
+pick the tenant index, and then read a tenant's whole backlog for every claim and finish:
+160 claims/s instead of 2,700/s with 20,000 queued runs.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ CLAIM = (
     "SELECT * FROM flowyard_claim_execution(%(id)s, %(tenant)s, %(me)s, %(now)s, %(until)s, "
     "%(cap)s)"
 )
-"""Lock the tenant's claims, then take the lease if a slot is free (migration 0010)."""
+"""Lock the tenant's claims, then take the lease if a slot is free (migrations 0010, 0012)."""
 
 STATE = "SELECT status, lease_until, lease_owner FROM execution WHERE id = %(id)s"
 
@@ -92,7 +98,7 @@ done AS (
   UPDATE execution SET status = %(status)s, finished_at = %(now)s, lease_until = NULL,
     lease_owner = NULL, wake_at = NULL, error = %(error)s, dead_letter = %(dead_letter)s,
     result = COALESCE(%(result)s, result), summary = %(summary)s
-  WHERE id = %(id)s AND tenant_id = %(tenant_id)s
+  WHERE id = %(id)s AND tenant_id IS NOT DISTINCT FROM %(tenant_id)s
   RETURNING 1
 ),
 heard AS (SELECT {interest} AS yes FROM done),
@@ -112,6 +118,23 @@ def finish(
     """Write the last checkpoints, the outcome and its platform event in one statement (a
     transaction by itself). The event is stored as dispatched unless something listens for
     it; then its fan-out message is queued in the same statement and sent after commit."""
+    from flowyard.workers import outbox
+
+    statement, params, message = finish_statement(claimed, steps, end, now)
+    if db.in_transaction():  # the run wrote through the session: finish in its transaction
+        queued = db.connection().exec_driver_sql(statement, params).scalar()
+        db.commit()
+    else:  # one statement is one transaction: no BEGIN/COMMIT round trips
+        with raw.autocommit_cursor() as cursor:
+            queued = cursor.execute(statement, params).fetchone()[0]
+    if queued:
+        outbox.send_now(outbox.OutboxMessage(**message))
+
+
+def finish_statement(
+    claimed: Any, steps: list[dict[str, Any]], end: Ending, now: datetime | None = None
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The finishing statement, its parameters and the outbox message it may queue."""
     from flowyard.engine.payloads import pack
     from flowyard.triggers import events
     from flowyard.workers import engine_actors, outbox
@@ -142,12 +165,4 @@ def finish(
         **rows.params(event, rows.table_of(PlatformEvent), "event"),
         **rows.params(message, rows.table_of(outbox.OutboxMessage), "message"),
     }
-    statement = _finish_sql(events.interest_sql())
-    if db.in_transaction():  # the run wrote through the session: finish in its transaction
-        queued = db.connection().exec_driver_sql(statement, params).scalar()
-        db.commit()
-    else:  # one statement is one transaction: no BEGIN/COMMIT round trips
-        with raw.autocommit_cursor() as cursor:
-            queued = cursor.execute(statement, params).fetchone()[0]
-    if queued:
-        outbox.send_now(outbox.OutboxMessage(**message))
+    return _finish_sql(events.interest_sql()), params, message
